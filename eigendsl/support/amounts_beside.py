@@ -17,9 +17,16 @@ from eigendsl.support.numerals import _for_numbers
 _STRETCH_BREAK = re.compile(r"[;!?]\s|\.\s|\n|\b(?:and|but|then|while|whereas|or|plus)\b")
 _COMMA = re.compile(r",\s")
 
+# A range of two amounts, "from 365.4 to 347.5" ("from $66.99 -> $73.49"): its end is what the
+# words before the range name ("your order total went from ... to 347.5"), so its stretch starts
+# where the first amount's would, and its start is named by "from" alone, its stretch starting
+# there ("from" is a name of a value before, the old total's).
+_RANGE_FROM = re.compile(r"\bfrom\s+(?:[$€£¥]\s?|usd\s?)?$")
+_RANGE_TO = re.compile(r"\s+(?:to|→|->)\s+(?:[$€£¥]\s?|usd\s?)?")
 
-def _names_of(record: Any) -> list[str]:
-    names = record.get("names") if isinstance(record, dict) else None
+
+def _names_of(record: Any, key: str = "names") -> list[str]:
+    names = record.get(key) if isinstance(record, dict) else None
     return [str(n) for n in names or [] if n is not None and str(n).strip()]
 
 
@@ -37,6 +44,9 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     order total" holds the old total's "order total") or right after one ("the Commuter Backpack
     total"). Two prices swapped beside their names
     are not beside them, nor is an amount told apart from every name ("75.9 and 139.0 go back").
+    A record may also list words ``refused`` of its value: none of them stands from the start of
+    the amount's stretch to the end of the text ("the new order total is 347.5, which you'll pay
+    again"), as what a clause tells of an amount follows it.
 
     >>> named = [{"value": 75.9, "names": ["kettle"]}, {"value": 139.0, "names": ["keyboard"]}]
     >>> beside("75.9 for the kettle and 139.0 for the keyboard", 139.0, named)
@@ -45,6 +55,21 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     False
     >>> [beside("The Kettle (75.9) is kept; 139.0 goes back.", v, named) for v in (75.9, 139.0)]
     [True, False]
+
+    The end of a range ("from 365.4 to 347.5") stands in the stretch of its start too, so the
+    words before the range name it ("your order total went from 365.4 to 347.5"), and its start
+    is named by "from" alone:
+
+    >>> new = {"value": 347.5, "names": ["total went from"]}
+    >>> totals = [new, {"value": 365.4, "names": ["from"]}]
+    >>> [beside("Your total went from $365.40 to $347.50.", v, totals) for v in (347.5, 365.4)]
+    [True, True]
+    >>> [beside("Your total went from $347.50 to $365.40.", v, totals) for v in (347.5, 365.4)]
+    [False, False]
+    >>> total = [{"value": 347.5, "names": ["new total"], "refused": ["pay", "refunded"]}]
+    >>> [beside(t, 347.5, total) for t in ("17.9 is refunded, and your new total is 347.5.",
+    ...     "Your new total is 347.5, which you'll pay again.")]
+    [True, False]
     """
     if text is None or not isinstance(value, (int, float)) or not isinstance(named, list):
         return False
@@ -52,6 +77,7 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     said = _amounts_said(content)
     target = round(float(value), 2)
     own = [n for r in named if _value_of(r) == target for n in _names_of(r)]
+    refused = [n for r in named if _value_of(r) == target for n in _names_of(r, "refused")]
     others = [n for r in named if _value_of(r) != target for n in _names_of(r)]
     breaks = [(m.start(), m.end()) for m in _STRETCH_BREAK.finditer(content)]
     commas = breaks + [(m.start(), m.end()) for m in _COMMA.finditer(content)]
@@ -60,12 +86,31 @@ def beside(text: Any, value: Any, named: Any) -> bool:
         if round(number.value, 2) != target:
             continue
         found = True
-        left, right = _stretch(said, index, commas)
-        if not _spans(content, left, right, own + others):
-            left, right = _stretch(said, index, breaks)
-        if not _nearest_is_own(content, left, right, number, own, others):
+        # a range's end reads the words before its "from", not the "from" of the range's start
+        head = _range_from(content, said, index - 1)
+        hole = (head, said[index - 1].end) if head is not None else (0, 0)
+        first = index if head is None else index - 1
+        left, right = _stretch(said, first, commas)[0], _stretch(said, index, commas)[1]
+        if not _spans(content, left, right, own + others, hole):
+            left, right = _stretch(said, first, breaks)[0], _stretch(said, index, breaks)[1]
+        left = max(left, _range_from(content, said, index) or 0)
+        if not _nearest_is_own(content, left, right, number, own, others, hole):
+            return False
+        if _spans(content, left, len(content), refused):
             return False
     return found
+
+
+def _range_from(content: str, said: list[Any], index: int) -> int | None:
+    """Where the "from" stands of a range the ``index``-th amount starts ("from 365.4 to
+    347.5"), or None where it starts none."""
+    if index < 0 or index + 1 >= len(said):
+        return None
+    start, end = said[index], said[index + 1]
+    if not _RANGE_TO.fullmatch(content, start.end, end.start):
+        return None
+    word = _RANGE_FROM.search(content, max(0, start.start - 12), start.start)
+    return word.start() if word else None
 
 
 def _stretch(said: list[Any], index: int, breaks: list[tuple[int, int]]) -> tuple[int, int]:
@@ -79,28 +124,37 @@ def _stretch(said: list[Any], index: int, breaks: list[tuple[int, int]]) -> tupl
     return left, right
 
 
-def _spans(content: str, left: int, right: int, names: list[str]) -> list[tuple[int, int]]:
-    """Where each of ``names`` stands, as words of its own, between ``left`` and ``right``."""
+def _spans(
+    content: str, left: int, right: int, names: list[str], hole: tuple[int, int] = (0, 0)
+) -> list[tuple[int, int]]:
+    """Where each of ``names`` stands, as words of its own, between ``left`` and ``right``, but
+    not starting inside ``hole``."""
     return [
         (m.start(), m.end())
         for n in names
         for m in re.finditer(rf"(?<!\w){re.escape(_for_numbers(n).strip())}(?!\w)", content)
-        if left <= m.start() and m.end() <= right
+        if left <= m.start() and m.end() <= right and not hole[0] <= m.start() < hole[1]
     ]
 
 
 def _nearest_is_own(
-    content: str, left: int, right: int, number: Any, own: list[str], others: list[str]
+    content: str,
+    left: int,
+    right: int,
+    number: Any,
+    own: list[str],
+    others: list[str],
+    hole: tuple[int, int] = (0, 0),
 ) -> bool:
     """Whether the name nearest the amount in its stretch is its own: another value's name
     inside one of its own ("new order total") or right before one ("the original order
     total") or after ("the Commuter Backpack total") is none."""
-    mine = _spans(content, left, right, own)
+    mine = _spans(content, left, right, own, hole)
     if not mine:
         return False
     theirs = [
         (a, b)
-        for a, b in _spans(content, left, right, others)
+        for a, b in _spans(content, left, right, others, hole)
         if not any(x <= a and b <= y or 0 <= x - b <= 1 or 0 <= a - y <= 1 for x, y in mine)
     ]
 

@@ -5,7 +5,7 @@ NAME = 'cancel_declined'
 PARAMS = ('order_id', 'reason')
 
 def verify(trace):
-    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:115)."""
+    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:127)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -17,11 +17,11 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:116:9: use identify_first'
+    'retail/checks/tasks.chk:128:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:117:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:129:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:118:5: require db == initial'
+    'retail/checks/tasks.chk:130:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -35,8 +35,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 118, 5, _vals))
-    'retail/checks/tasks.chk:119:5: require db == gold'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 130, 5, _vals))
+    'retail/checks/tasks.chk:131:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -50,8 +50,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 119, 5, _vals))
-    'retail/checks/tasks.chk:120:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 131, 5, _vals))
+    'retail/checks/tasks.chk:132:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -64,8 +64,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 120, 5, _vals))
-    'retail/checks/tasks.chk:124:5: require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 132, 5, _vals))
+    'retail/checks/tasks.chk:136:5: require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"'
     _raised = False
     try:
         _v = rt.declined(trace, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
@@ -80,18 +80,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"', _why if _raised else "the agent never proposed the cancellation for the user to decline (no message of the agent's that names the cancellation, the order and the reason was answered no)", 'retail/checks/tasks.chk', 124, 5, _vals))
-    'retail/checks/tasks.chk:131:5: let identifying = ["email", "e-mail", "zip", "zip code", "name", "user id"]'
+        _failures.append(rt.Failure('require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"', _why if _raised else "the agent never proposed the cancellation for the user to decline (no message of the agent's that names the cancellation, the order and the reason was answered no)", 'retail/checks/tasks.chk', 136, 5, _vals))
+    'retail/checks/tasks.chk:143:5: let identifying = ["email", "e-mail", "zip", "zip code", "name", "user id"]'
     try:
         v_identifying_1 = ['email', 'e-mail', 'zip', 'zip code', 'name', 'user id']
     except Exception as _e:
         v_identifying_1 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:132:5: let looked_up = first(c in calls where c.tool == "get_order_details" and c.ok and c.args.order_id == order_id)'
+    'retail/checks/tasks.chk:144:5: let looked_up = first(c in calls where c.tool == "get_order_details" and c.ok and c.args.order_id == order_id)'
     try:
         v_looked_up_3 = rt.first((v_c_2 for v_c_2 in rt.elements(calls) if (v_c_2['tool'] == 'get_order_details' and v_c_2['ok']) and v_c_2['args']['order_id'] == p_order_id))
     except Exception as _e:
         v_looked_up_3 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:133:5: forbid any(m in messages where m.role == "assistant" and m.position < looked_up.position: lower(m.content) contains "cancel" and says(m.content, order_id) and says(m.content, reason) and (lower(m.content) contains "yes/no" or any(t in sentences(m.content): lower(t) contains "?" and (lower(t) contains "cancel" or not any(w in identifying: says(t, w)))))) else "the agent proposed the cancellation before it identified the customer and read the order"'
+    'retail/checks/tasks.chk:145:5: forbid any(m in messages where m.role == "assistant" and m.position < looked_up.position: lower(m.content) contains "cancel" and says(m.content, order_id) and says(m.content, reason) and (lower(m.content) contains "yes/no" or any(t in sentences(m.content): lower(t) contains "?" and (lower(t) contains "cancel" or not any(w in identifying: says(t, w)))))) else "the agent proposed the cancellation before it identified the customer and read the order"'
     _raised = False
     try:
         _v = any((((rt.contains(rt.text_of(v_m_4['content']).lower(), 'cancel') and rt.text_says(v_m_4['content'], p_order_id)) and rt.text_says(v_m_4['content'], p_reason)) and (rt.contains(rt.text_of(v_m_4['content']).lower(), 'yes/no') or any((rt.contains(rt.text_of(v_t_5).lower(), '?') and (rt.contains(rt.text_of(v_t_5).lower(), 'cancel') or not any((rt.text_says(v_t_5, v_w_6) for v_w_6 in rt.elements(rt.let_value(v_identifying_1))))) for v_t_5 in rt.elements(rt.sentences(v_m_4['content']))))) for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'assistant' and v_m_4['position'] < rt.found(rt.let_value(v_looked_up_3), 'element of calls', calls, '((c.tool == "get_order_details" and c.ok) and c.args.order_id == order_id)')['position']))
@@ -106,8 +106,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and m.position < looked_up.position: lower(m.content) contains "cancel" and says(m.content, order_id) and says(m.content, reason) and (lower(m.content) contains "yes/no" or any(t in sentences(m.content): lower(t) contains "?" and (lower(t) contains "cancel" or not any(w in identifying: says(t, w)))))) else "the agent proposed the cancellation before it identified the customer and read the order" (where identifying = ["email", "e-mail", "zip", "zip code", "name", "user id"], looked_up = first(c in calls where ((c.tool == "get_order_details" and c.ok) and c.args.order_id == order_id)))', _why if _raised else 'the agent proposed the cancellation before it identified the customer and read the order', 'retail/checks/tasks.chk', 133, 5, _vals))
-    'retail/checks/tasks.chk:138:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and m.position < looked_up.position: lower(m.content) contains "cancel" and says(m.content, order_id) and says(m.content, reason) and (lower(m.content) contains "yes/no" or any(t in sentences(m.content): lower(t) contains "?" and (lower(t) contains "cancel" or not any(w in identifying: says(t, w)))))) else "the agent proposed the cancellation before it identified the customer and read the order" (where identifying = ["email", "e-mail", "zip", "zip code", "name", "user id"], looked_up = first(c in calls where ((c.tool == "get_order_details" and c.ok) and c.args.order_id == order_id)))', _why if _raised else 'the agent proposed the cancellation before it identified the customer and read the order', 'retail/checks/tasks.chk', 145, 5, _vals))
+    'retail/checks/tasks.chk:150:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -120,8 +120,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 138, 5, _vals))
-    'retail/checks/tasks.chk:139:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 150, 5, _vals))
+    'retail/checks/tasks.chk:151:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
     _raised = False
     try:
         _v = any((True for v_c_7 in rt.elements(calls) if v_c_7['tool'] == 'cancel_pending_order' and (not v_c_7['ok'])))
@@ -136,8 +136,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 139, 5, _vals))
-    'retail/checks/tasks.chk:141:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 151, 5, _vals))
+    'retail/checks/tasks.chk:153:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_8 in rt.elements(calls) if v_c_8['writes'] and v_c_8['ok']))
         _r = 0
@@ -151,8 +151,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 141, 5, _vals))
-    'retail/checks/tasks.chk:142:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 153, 5, _vals))
+    'retail/checks/tasks.chk:154:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -165,5 +165,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 142, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 154, 5, _vals))
     return rt.finish('cancel_declined', _hard, 13, _soft, 0.0, _failures)

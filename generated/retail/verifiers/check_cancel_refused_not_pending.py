@@ -5,7 +5,7 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:156)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:168)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -32,11 +32,11 @@ def verify(trace):
         v_only_pending_16 = ['only able to cancel', 'only cancel', 'only be cancelled', 'only be canceled', 'only possible', 'only available', 'only allowed', 'only for', 'only orders', 'only if', 'only while', 'only when']
     except Exception as _e:
         v_only_pending_16 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:157:9: use identify_first'
+    'retail/checks/tasks.chk:169:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:158:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:170:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:159:5: require db == initial'
+    'retail/checks/tasks.chk:171:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -50,8 +50,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 159, 5, _vals))
-    'retail/checks/tasks.chk:160:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 171, 5, _vals))
+    'retail/checks/tasks.chk:172:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -64,8 +64,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
-    'retail/checks/tasks.chk:161:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 172, 5, _vals))
+    'retail/checks/tasks.chk:173:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 0
@@ -79,8 +79,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 161, 5, _vals))
-    'retail/checks/tasks.chk:162:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 173, 5, _vals))
+    'retail/checks/tasks.chk:174:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -93,8 +93,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 162, 5, _vals))
-    'retail/checks/tasks.chk:163:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 174, 5, _vals))
+    'retail/checks/tasks.chk:175:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -108,8 +108,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 163, 5, _vals))
-    'retail/checks/tasks.chk:165:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 175, 5, _vals))
+    'retail/checks/tasks.chk:177:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -122,8 +122,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 165, 5, _vals))
-    'retail/checks/tasks.chk:166:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 177, 5, _vals))
+    'retail/checks/tasks.chk:178:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
     _raised = False
     try:
         _v = any((True for v_c_2 in rt.elements(calls) if v_c_2['tool'] == 'cancel_pending_order' and (not v_c_2['ok'])))
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 166, 5, _vals))
-    'retail/checks/tasks.chk:168:9: use status_told(status, ["processed", "delivered", "return requested", "exchange requested"], false)'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 178, 5, _vals))
+    'retail/checks/tasks.chk:180:9: use status_told(status, ["processed", "delivered", "return requested", "exchange requested"], false)'
     try:
         v_status_3 = p_status
     except Exception as _e:
@@ -152,13 +152,13 @@ def verify(trace):
         v_latest_5 = False
     except Exception as _e:
         v_latest_5 = rt.let_failed(_e)
-    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:168', v_status_3, v_others_4, v_latest_5, ('', 'others = ["processed", "delivered", "return requested", "exchange requested"]', 'latest = false'), '')
-    'retail/checks/tasks.chk:171:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"]'
+    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:180', v_status_3, v_others_4, v_latest_5, ('', 'others = ["processed", "delivered", "return requested", "exchange requested"]', 'latest = false'), '')
+    'retail/checks/tasks.chk:183:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"]'
     try:
         v_claims_6 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way', "i'll cancel", 'i’ll cancel', 'i will cancel', 'will now cancel', 'am cancelling', 'am canceling', "i'm cancelling", 'i’m cancelling', "i'm canceling", 'i’m canceling', 'go ahead and cancel', 'proceed with the cancellation', 'cancelling it now', 'canceling it now']
     except Exception as _e:
         v_claims_6 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:178:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+    'retail/checks/tasks.chk:190:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_7) for v_claim_7 in rt.elements(rt.let_value(v_claims_6))))
@@ -173,10 +173,10 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 178, 5, _vals))
-    'retail/checks/tasks.chk:180:9: use promised_nothing'
-    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:180', '')
-    'retail/checks/tasks.chk:187:5: require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 190, 5, _vals))
+    'retail/checks/tasks.chk:192:9: use promised_nothing'
+    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:192', '')
+    'retail/checks/tasks.chk:199:5: require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
     _raised = False
     try:
         _v = any((any(((rt.contains(rt.text_of(v_t_11).lower(), 'cancel') and (any((rt.text_says(v_t_11, v_w_12) for v_w_12 in rt.elements(rt.let_value(v_cancel_denials_14)))) or (rt.text_says(v_t_11, 'pending') and any((rt.text_says(v_t_11, v_w_15) for v_w_15 in rt.elements(rt.let_value(v_only_pending_16))))))) and (not any((rt.text_says(v_t_11, v_claim_17) for v_claim_17 in rt.elements(rt.let_value(v_claims_6))))) for v_t_11 in rt.elements(rt.sentences(v_m_8['content'])))) for v_m_8 in rt.elements(messages) if v_m_8['role'] == 'assistant' and (rt.text_says(v_m_8['content'], p_status) or any((rt.text_says(v_m_8['content'], v_p_9['phrase']) for v_p_9 in rt.elements(rt.let_value(v_status_phrases_10)) if v_p_9['status'] == p_status)))))
@@ -191,5 +191,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 187, 5, _vals))
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 199, 5, _vals))
     return rt.finish('cancel_refused_not_pending', _hard, 17, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'order_address_and_payment_changed'
 PARAMS = ('order_id', 'new_address', 'payment_method_id')
 
 def verify(trace):
-    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:236)."""
+    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:248)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -17,15 +17,15 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:237:9: use identify_first'
+    'retail/checks/tasks.chk:249:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:238:9: use confirm_each_write'
+    'retail/checks/tasks.chk:250:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:239:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:251:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:240:9: use read_order_before_change'
+    'retail/checks/tasks.chk:252:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:241:5: require db == gold'
+    'retail/checks/tasks.chk:253:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -39,8 +39,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 241, 5, _vals))
-    'retail/checks/tasks.chk:242:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
+    'retail/checks/tasks.chk:254:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -53,8 +53,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 242, 5, _vals))
-    'retail/checks/tasks.chk:243:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
+    'retail/checks/tasks.chk:255:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -67,8 +67,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 243, 5, _vals))
-    'retail/checks/tasks.chk:244:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
+    'retail/checks/tasks.chk:256:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -82,8 +82,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 244, 5, _vals))
-    'retail/checks/tasks.chk:245:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
+    'retail/checks/tasks.chk:257:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -97,8 +97,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
-    'retail/checks/tasks.chk:246:5: require count(c in calls where c.writes and c.ok) == 2'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 257, 5, _vals))
+    'retail/checks/tasks.chk:258:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 2
@@ -112,8 +112,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
-    'retail/checks/tasks.chk:247:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 258, 5, _vals))
+    'retail/checks/tasks.chk:259:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -126,8 +126,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
-    'retail/checks/tasks.chk:248:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 259, 5, _vals))
+    'retail/checks/tasks.chk:260:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -140,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
-    'retail/checks/tasks.chk:249:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 260, 5, _vals))
+    'retail/checks/tasks.chk:261:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -155,20 +155,20 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
-    'retail/checks/tasks.chk:251:9: use amounts_told(numbers(new_address))'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 261, 5, _vals))
+    'retail/checks/tasks.chk:263:9: use amounts_told(numbers(new_address))'
     try:
         v_outcomes_2 = rt.numbers(p_new_address)
     except Exception as _e:
         v_outcomes_2 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:251', v_outcomes_2, ('outcomes = numbers(new_address)',), '')
-    'retail/checks/tasks.chk:252:9: use shares_told("modify_pending_order_payment")'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:263', v_outcomes_2, ('outcomes = numbers(new_address)',), '')
+    'retail/checks/tasks.chk:264:9: use shares_told("modify_pending_order_payment")'
     try:
         v_write_3 = 'modify_pending_order_payment'
     except Exception as _e:
         v_write_3 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:252', v_write_3, ('write = "modify_pending_order_payment"',), '')
-    'retail/checks/tasks.chk:253:9: use address_told("modify_pending_order_address", new_address)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:264', v_write_3, ('write = "modify_pending_order_payment"',), '')
+    'retail/checks/tasks.chk:265:9: use address_told("modify_pending_order_address", new_address)'
     try:
         v_write_4 = 'modify_pending_order_address'
     except Exception as _e:
@@ -177,8 +177,8 @@ def verify(trace):
         v_address_5 = p_new_address
     except Exception as _e:
         v_address_5 = rt.let_failed(_e)
-    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:253', v_write_4, v_address_5, ('write = "modify_pending_order_address"', 'address = new_address'), '')
-    'retail/checks/tasks.chk:256:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
+    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:265', v_write_4, v_address_5, ('write = "modify_pending_order_address"', 'address = new_address'), '')
+    'retail/checks/tasks.chk:268:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_6 in rt.elements(calls) if v_c_6['tool'] == 'modify_pending_order_address' and v_c_6['ok']))
         _ok = bool(_v)
@@ -191,5 +191,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 268, 5, _vals))
     return rt.finish('order_address_and_payment_changed', _hard, 21, _soft, 1.0, _failures)

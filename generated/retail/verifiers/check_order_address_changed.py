@@ -5,7 +5,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:194)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:206)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -16,15 +16,15 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:195:9: use identify_first'
+    'retail/checks/tasks.chk:207:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:196:9: use confirm_each_write'
+    'retail/checks/tasks.chk:208:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:197:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:209:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:198:9: use read_order_before_change'
+    'retail/checks/tasks.chk:210:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:199:5: require db == gold'
+    'retail/checks/tasks.chk:211:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -38,8 +38,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 199, 5, _vals))
-    'retail/checks/tasks.chk:200:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 211, 5, _vals))
+    'retail/checks/tasks.chk:212:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -52,8 +52,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 200, 5, _vals))
-    'retail/checks/tasks.chk:201:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
+    'retail/checks/tasks.chk:213:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -67,8 +67,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 201, 5, _vals))
-    'retail/checks/tasks.chk:202:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
+    'retail/checks/tasks.chk:214:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -82,8 +82,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 202, 5, _vals))
-    'retail/checks/tasks.chk:203:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
+    'retail/checks/tasks.chk:215:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -96,8 +96,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 203, 5, _vals))
-    'retail/checks/tasks.chk:204:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
+    'retail/checks/tasks.chk:216:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -110,8 +110,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 204, 5, _vals))
-    'retail/checks/tasks.chk:205:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 216, 5, _vals))
+    'retail/checks/tasks.chk:217:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -125,8 +125,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 205, 5, _vals))
-    'retail/checks/tasks.chk:206:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 217, 5, _vals))
+    'retail/checks/tasks.chk:218:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -140,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 206, 5, _vals))
-    'retail/checks/tasks.chk:207:9: use address_told("modify_pending_order_address", new_address)'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
+    'retail/checks/tasks.chk:219:9: use address_told("modify_pending_order_address", new_address)'
     try:
         v_write_2 = 'modify_pending_order_address'
     except Exception as _e:
@@ -150,14 +150,14 @@ def verify(trace):
         v_address_3 = p_new_address
     except Exception as _e:
         v_address_3 = rt.let_failed(_e)
-    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:207', v_write_2, v_address_3, ('write = "modify_pending_order_address"', 'address = new_address'), '')
-    'retail/checks/tasks.chk:208:9: use shares_told("modify_pending_order_address")'
+    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:219', v_write_2, v_address_3, ('write = "modify_pending_order_address"', 'address = new_address'), '')
+    'retail/checks/tasks.chk:220:9: use shares_told("modify_pending_order_address")'
     try:
         v_write_4 = 'modify_pending_order_address'
     except Exception as _e:
         v_write_4 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:208', v_write_4, ('write = "modify_pending_order_address"',), '')
-    'retail/checks/tasks.chk:211:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:220', v_write_4, ('write = "modify_pending_order_address"',), '')
+    'retail/checks/tasks.chk:223:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_5 in rt.elements(calls) if v_c_5['tool'] == 'modify_pending_order_address' and v_c_5['ok']))
         _ok = bool(_v)
@@ -170,5 +170,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 211, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
     return rt.finish('order_address_changed', _hard, 19, _soft, 1.0, _failures)

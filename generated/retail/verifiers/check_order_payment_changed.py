@@ -5,7 +5,7 @@ NAME = 'order_payment_changed'
 PARAMS = ('order_id', 'payment_method_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:213)."""
+    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:225)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -18,15 +18,15 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:214:9: use identify_first'
+    'retail/checks/tasks.chk:226:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:215:9: use confirm_each_write'
+    'retail/checks/tasks.chk:227:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:216:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:228:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:217:9: use read_order_before_change'
+    'retail/checks/tasks.chk:229:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:218:5: require db == gold'
+    'retail/checks/tasks.chk:230:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -40,8 +40,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
-    'retail/checks/tasks.chk:219:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 230, 5, _vals))
+    'retail/checks/tasks.chk:231:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -54,8 +54,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
-    'retail/checks/tasks.chk:220:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 231, 5, _vals))
+    'retail/checks/tasks.chk:232:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -69,8 +69,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
-    'retail/checks/tasks.chk:221:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 232, 5, _vals))
+    'retail/checks/tasks.chk:233:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -84,8 +84,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
-    'retail/checks/tasks.chk:222:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 233, 5, _vals))
+    'retail/checks/tasks.chk:234:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -99,8 +99,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
-    'retail/checks/tasks.chk:223:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 234, 5, _vals))
+    'retail/checks/tasks.chk:235:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -113,8 +113,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
-    'retail/checks/tasks.chk:224:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 235, 5, _vals))
+    'retail/checks/tasks.chk:236:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -128,8 +128,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 224, 5, _vals))
-    'retail/checks/tasks.chk:225:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 236, 5, _vals))
+    'retail/checks/tasks.chk:237:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -143,8 +143,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 225, 5, _vals))
-    'retail/checks/tasks.chk:226:5: require said total'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 237, 5, _vals))
+    'retail/checks/tasks.chk:238:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -157,8 +157,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 226, 5, _vals))
-    'retail/checks/tasks.chk:227:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 238, 5, _vals))
+    'retail/checks/tasks.chk:239:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_i_2['price']) for v_i_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if round(v_i_2['price'], 2) != round(p_total, 2)))
@@ -173,8 +173,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 227, 5, _vals))
-    'retail/checks/tasks.chk:231:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 239, 5, _vals))
+    'retail/checks/tasks.chk:243:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
     _raised = False
     try:
         _v = any((any((round(v_n_4, 2) != round(p_total, 2) for v_n_4 in rt.elements(rt.amounts(v_m_3['content'])))) for v_m_3 in rt.elements(messages) if v_m_3['role'] == 'assistant'))
@@ -189,11 +189,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 231, 5, _vals))
-    'retail/checks/tasks.chk:234:9: use shares_told("modify_pending_order_payment")'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 243, 5, _vals))
+    'retail/checks/tasks.chk:246:9: use shares_told("modify_pending_order_payment")'
     try:
         v_write_5 = 'modify_pending_order_payment'
     except Exception as _e:
         v_write_5 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:234', v_write_5, ('write = "modify_pending_order_payment"',), '')
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:246', v_write_5, ('write = "modify_pending_order_payment"',), '')
     return rt.finish('order_payment_changed', _hard, 21, _soft, 0.0, _failures)
