@@ -1,0 +1,67 @@
+"""A new domain author's mistakes (review nS1): each is reported once, at the line and column
+to fix, with how to fix it, and without follow-on errors that are its consequences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eigendsl.compiler import compile_domain
+from eigendsl.errors import EigenError
+from tests.conftest import edit
+
+DOMAIN = "domain.yaml"
+SEED = "data/seed.yaml"
+TASKS = "tasks/cancel.yaml"
+
+
+def errors(spec: Path, out: Path) -> list[str]:
+    """The first lines of the errors compiling ``spec`` gives."""
+    with pytest.raises(EigenError) as info:
+        compile_domain(spec, out)
+    return [str(d).split("\n")[0] for d in info.value.diagnostics if d.severity == "error"]
+
+
+# --------------------------------------------------------------- M2: YAML indentation
+
+
+def test_a_key_dedented_under_its_siblings_is_named_at_its_own_line(mini: Path, tmp_path: Path):
+    """PyYAML finds it at the next line, as a ':' to quote; the line to fix is the dedented
+    one, and the mistake is the indentation."""
+    edit(mini, DOMAIN, "        email: string\n", "      email: string\n")
+    [first] = errors(mini, tmp_path / "out")
+    assert first.startswith(
+        "mini/domain.yaml:11:7: invalid YAML: this line is indented 6 spaces, between line 10 "
+        "above it and line 12 below it (8 spaces), and its key 'email' has a value, so line 12 "
+        "cannot be indented under it; indent this line 8 spaces like its neighbours, or line 12 "
+        "like this one (6 spaces)"
+    ), first
+    assert "quoted" not in first
+
+
+def test_a_key_indented_under_a_value_is_an_indentation_mistake(mini: Path, tmp_path: Path):
+    edit(mini, DOMAIN, "        name: string\n", "        name: string\n          note: string\n")
+    [first] = errors(mini, tmp_path / "out")
+    assert first.startswith(
+        "mini/domain.yaml:13:11: invalid YAML: this line is indented 10 spaces, deeper than "
+        "line 12 above it (8), whose key 'name' already has a value, so nothing can be indented "
+        "under it; indent this line like line 12 (8 spaces)"
+    ), first
+
+
+def test_the_same_indentation_mistake_in_a_task_file(mini: Path, tmp_path: Path):
+    """Under a quoted value PyYAML says it differently ('expected <block end>'); the same
+    sentence, in every spec YAML file."""
+    edit(mini, TASKS, "      unknown: [user id]\n", "        unknown: [user id]\n")
+    edit(mini, TASKS, '      known: {email: "{{ email }}", order_id: "{{ order_id }}"}\n', "")
+    [first] = errors(mini, tmp_path / "out")
+    assert first.startswith("mini/tasks/cancel.yaml:10:9: invalid YAML: this line is indented 8"), first
+
+
+def test_a_colon_inside_a_value_still_says_to_quote_it(mini: Path, tmp_path: Path):
+    edit(mini, DOMAIN, "    description: Read an order.", "    description: Note: reads it.")
+    [first] = errors(mini, tmp_path / "out")
+    assert "a value holding ': ' must be quoted" in first and first.startswith(
+        "mini/domain.yaml:32:22:"
+    ), first
