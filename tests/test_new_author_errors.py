@@ -65,3 +65,14 @@ def test_a_colon_inside_a_value_still_says_to_quote_it(mini: Path, tmp_path: Pat
     assert "a value holding ': ' must be quoted" in first and first.startswith(
         "mini/domain.yaml:32:22:"
     ), first
+
+
+# --------------------------------------------------------------- M4: a table's key
+
+
+def test_a_table_key_that_names_no_field_is_reported_at_the_key(mini: Path, tmp_path: Path):
+    edit(mini, DOMAIN, "      key: order_id\n", "      key: id\n")
+    assert errors(mini, tmp_path / "out") == [
+        "mini/domain.yaml:14:12: database.tables.orders: key 'id' is not one of the table's "
+        "fields; did you mean 'order_id'? The fields are order_id, user_id, status, total, items"
+    ]
