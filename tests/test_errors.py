@@ -2296,8 +2296,9 @@ CASES = [
         DOMAIN,
         "key: user_id",
         "key: id",
-        "mini/domain.yaml:7:5: database.tables.users: key 'id' is not one of the table's fields",
-        "users:",
+        "mini/domain.yaml:8:12: database.tables.users: key 'id' is not one of the table's fields"
+        "; did you mean 'user_id'? The fields are user_id, email, name",
+        "id",
     ),
     case(
         "reference-to-unknown-table",
