@@ -76,3 +76,37 @@ def test_a_table_key_that_names_no_field_is_reported_at_the_key(mini: Path, tmp_
         "mini/domain.yaml:14:12: database.tables.orders: key 'id' is not one of the table's "
         "fields; did you mean 'order_id'? The fields are order_id, user_id, status, total, items"
     ]
+
+
+# --------------------------------------------------------------- M3: a written task's values
+
+NAME_PARAM = '      name: {type: string, from: "db.users[db.orders[order_id].user_id].name"}\n'
+
+
+def test_every_wrong_derived_value_of_a_task_is_reported_at_its_value(
+    mini: Path, tmp_path: Path
+):
+    edit(mini, TASKS, "      reason: {type: string", NAME_PARAM + "      reason: {type: string")
+    edit(mini, TASKS, "cancelled.\"", "cancelled, {{ name }}.\"")
+    edit(mini, TASKS, "email: ann@example.com, reason", "email: bob@example.com, name: Bo, reason")
+    text = (mini / TASKS).read_text().splitlines()
+    line = next(i for i, t in enumerate(text) if "id: cancel-ann" in t)
+    email, name = text[line].index("bob@"), text[line].index("Bo,")
+    assert errors(mini, tmp_path / "out") == [
+        f"mini/tasks/cancel.yaml:{line + 1}:{email + 1}: task 'cancel-ann': parameter 'email' is "
+        "'bob@example.com', but its source gives 'ann@example.com' for order_id='#1' "
+        "(template 'cancel')",
+        f"mini/tasks/cancel.yaml:{line + 1}:{name + 1}: task 'cancel-ann': parameter 'name' is "
+        "'Bo', but its source gives 'Ann' for order_id='#1', email='ann@example.com' "
+        "(template 'cancel')",
+    ]
+
+
+def test_a_value_derived_from_a_wrong_one_is_not_reported_again(mini: Path, tmp_path: Path):
+    """``user`` is wrong; ``email``, derived from it, is right for the right user: one error."""
+    user = '      user: {type: string, from: "db.orders[order_id].user_id"}\n'
+    edit(mini, TASKS, "      email: {type: string, from: \"db.users[db.orders[order_id].user_id]", user + "      email: {type: string, from: \"db.users[user]")
+    edit(mini, TASKS, "cancelled.\"", "cancelled, {{ user }}.\"")
+    edit(mini, TASKS, "email: ann@example.com, reason", "user: u2, email: ann@example.com, reason")
+    [only] = errors(mini, tmp_path / "out")
+    assert "parameter 'user' is 'u2', but its source gives 'u1'" in only, only
