@@ -110,3 +110,47 @@ def test_a_value_derived_from_a_wrong_one_is_not_reported_again(mini: Path, tmp_
     edit(mini, TASKS, "email: ann@example.com, reason", "user: u2, email: ann@example.com, reason")
     [only] = errors(mini, tmp_path / "out")
     assert "parameter 'user' is 'u2', but its source gives 'u1'" in only, only
+
+
+# --------------------------------------------------------------- M5: consequences left out
+
+
+def reported(spec: Path, out: Path) -> list[str]:
+    with pytest.raises(EigenError) as info:
+        compile_domain(spec, out)
+    return [f"{d.severity}: {str(d).split(chr(10))[0]}" for d in info.value.diagnostics]
+
+
+def test_a_misspelt_seed_table_is_one_error_and_its_references_one_note(
+    mini: Path, tmp_path: Path
+):
+    edit(mini, SEED, "users:\n", "user:\n")
+    lines = reported(mini, tmp_path / "out")
+    assert [line for line in lines if line.startswith("error")] == [
+        "error: mini/data/seed.yaml:1:1: seed data has unknown table 'user'; did you mean "
+        "'users'? Declare it under database.tables",
+    ], lines
+    assert (
+        "note: mini/data/seed.yaml:5:31: note: 3 values that refer to 'users' (lines 5, 6, 7) are "
+        "not checked: the seed data has no table 'users', and its table 'user' is unknown; that "
+        "is checked once this is fixed"
+    ) in lines
+
+
+def test_references_to_rows_left_out_for_their_errors_are_not_errors(mini: Path, tmp_path: Path):
+    edit(mini, SEED, "  - {user_id: u2, email", "  - {email")
+    lines = reported(mini, tmp_path / "out")
+    assert [line for line in lines if line.startswith("error")] == [
+        "error: mini/data/seed.yaml:3:5: row 2 of 'users' lacks field 'user_id'"
+    ], lines
+    assert any("2 values that refer to 'users'" in line for line in lines), lines
+    assert any("1 of the 2 rows of 'users' has errors" in line for line in lines), lines
+
+
+def test_a_dangling_reference_is_still_an_error_where_no_row_was_left_out(
+    mini: Path, tmp_path: Path
+):
+    edit(mini, SEED, '"#3", user_id: u2', '"#3", user_id: u9')
+    assert errors(mini, tmp_path / "out") == [
+        "mini/data/seed.yaml:7:31: orders[\"#3\"].user_id is 'u9', which is not a key of 'users'"
+    ]
