@@ -154,3 +154,14 @@ def test_a_dangling_reference_is_still_an_error_where_no_row_was_left_out(
     assert errors(mini, tmp_path / "out") == [
         "mini/data/seed.yaml:7:31: orders[\"#3\"].user_id is 'u9', which is not a key of 'users'"
     ]
+
+
+# --------------------------------------------------------------- L: smaller ones
+
+
+def test_params_written_as_a_list_says_how_to_write_them(mini: Path, tmp_path: Path):
+    edit(mini, DOMAIN, "    params:\n      order_id: string\n    tags: [account]", "    params: [order_id]\n    tags: [account]")
+    assert errors(mini, tmp_path / "out") == [
+        "mini/domain.yaml:33:5: tools.get_order.params must be a mapping (key: value lines), "
+        "not a list of 1; write one 'name: type' line for each, as params: {order_id: string}"
+    ]
