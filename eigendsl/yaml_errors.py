@@ -197,7 +197,7 @@ def _under_a_value(lines: list[str], index: int, column: int) -> tuple[int, str]
     3
     """
     line = lines[index]
-    key = line[: column].strip()
+    key = line[:column].strip()
     if not re.fullmatch(r"(- )?[\w-]+", key):
         return None  # text with ': ' in it: a value to quote, as PyYAML's own message says
     above = _line_above(lines, index)
@@ -221,4 +221,3 @@ def _under_a_value(lines: list[str], index: int, column: int) -> tuple[int, str]
         f"under it; indent this line like line {above + 1} ({theirs} spaces), or, if it "
         f"continues line {above + 1}'s text, quote that text"
     )
-

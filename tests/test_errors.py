@@ -1585,8 +1585,8 @@ CASES = [
         TASKS,
         "reason: no longer needed}}",
         "reason: too slow}}",
-        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter 'reason' is 'too slow', not one "
-        "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
+        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter 'reason' is 'too slow', not "
+        "one of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
         "too slow}}",  # at the value, not the task's start
     ),
     case(

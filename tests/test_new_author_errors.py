@@ -56,7 +56,9 @@ def test_the_same_indentation_mistake_in_a_task_file(mini: Path, tmp_path: Path)
     edit(mini, TASKS, "      unknown: [user id]\n", "        unknown: [user id]\n")
     edit(mini, TASKS, '      known: {email: "{{ email }}", order_id: "{{ order_id }}"}\n', "")
     [first] = errors(mini, tmp_path / "out")
-    assert first.startswith("mini/tasks/cancel.yaml:10:9: invalid YAML: this line is indented 8"), first
+    assert first.startswith("mini/tasks/cancel.yaml:10:9: invalid YAML: this line is indented 8"), (
+        first
+    )
 
 
 def test_a_colon_inside_a_value_still_says_to_quote_it(mini: Path, tmp_path: Path):
@@ -83,11 +85,9 @@ def test_a_table_key_that_names_no_field_is_reported_at_the_key(mini: Path, tmp_
 NAME_PARAM = '      name: {type: string, from: "db.users[db.orders[order_id].user_id].name"}\n'
 
 
-def test_every_wrong_derived_value_of_a_task_is_reported_at_its_value(
-    mini: Path, tmp_path: Path
-):
+def test_every_wrong_derived_value_of_a_task_is_reported_at_its_value(mini: Path, tmp_path: Path):
     edit(mini, TASKS, "      reason: {type: string", NAME_PARAM + "      reason: {type: string")
-    edit(mini, TASKS, "cancelled.\"", "cancelled, {{ name }}.\"")
+    edit(mini, TASKS, 'cancelled."', 'cancelled, {{ name }}."')
     edit(mini, TASKS, "email: ann@example.com, reason", "email: bob@example.com, name: Bo, reason")
     text = (mini / TASKS).read_text().splitlines()
     line = next(i for i, t in enumerate(text) if "id: cancel-ann" in t)
@@ -105,8 +105,13 @@ def test_every_wrong_derived_value_of_a_task_is_reported_at_its_value(
 def test_a_value_derived_from_a_wrong_one_is_not_reported_again(mini: Path, tmp_path: Path):
     """``user`` is wrong; ``email``, derived from it, is right for the right user: one error."""
     user = '      user: {type: string, from: "db.orders[order_id].user_id"}\n'
-    edit(mini, TASKS, "      email: {type: string, from: \"db.users[db.orders[order_id].user_id]", user + "      email: {type: string, from: \"db.users[user]")
-    edit(mini, TASKS, "cancelled.\"", "cancelled, {{ user }}.\"")
+    edit(
+        mini,
+        TASKS,
+        '      email: {type: string, from: "db.users[db.orders[order_id].user_id]',
+        user + '      email: {type: string, from: "db.users[user]',
+    )
+    edit(mini, TASKS, 'cancelled."', 'cancelled, {{ user }}."')
     edit(mini, TASKS, "email: ann@example.com, reason", "user: u2, email: ann@example.com, reason")
     [only] = errors(mini, tmp_path / "out")
     assert "parameter 'user' is 'u2', but its source gives 'u1'" in only, only
@@ -121,9 +126,7 @@ def reported(spec: Path, out: Path) -> list[str]:
     return [f"{d.severity}: {str(d).split(chr(10))[0]}" for d in info.value.diagnostics]
 
 
-def test_a_misspelt_seed_table_is_one_error_and_its_references_one_note(
-    mini: Path, tmp_path: Path
-):
+def test_a_misspelt_seed_table_is_one_error_and_its_references_one_note(mini: Path, tmp_path: Path):
     edit(mini, SEED, "users:\n", "user:\n")
     lines = reported(mini, tmp_path / "out")
     assert [line for line in lines if line.startswith("error")] == [
@@ -160,7 +163,12 @@ def test_a_dangling_reference_is_still_an_error_where_no_row_was_left_out(
 
 
 def test_params_written_as_a_list_says_how_to_write_them(mini: Path, tmp_path: Path):
-    edit(mini, DOMAIN, "    params:\n      order_id: string\n    tags: [account]", "    params: [order_id]\n    tags: [account]")
+    edit(
+        mini,
+        DOMAIN,
+        "    params:\n      order_id: string\n    tags: [account]",
+        "    params: [order_id]\n    tags: [account]",
+    )
     assert errors(mini, tmp_path / "out") == [
         "mini/domain.yaml:33:5: tools.get_order.params must be a mapping (key: value lines), "
         "not a list of 1; write one 'name: type' line for each, as params: {order_id: string}"

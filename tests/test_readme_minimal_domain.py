@@ -21,7 +21,9 @@ def readme_files() -> dict[str, str]:
     text = (ROOT / "README.md").read_text("utf-8")
     start = text.index("### A minimal domain\n")
     section = text[start : text.index("\n### ", start + 1)]
-    files = re.findall(r"^`([\w/.]+)`[^\n]*\n(?:[^\n]+\n)*?\n```\w*\n(.*?)```", section, re.M | re.S)
+    files = re.findall(
+        r"^`([\w/.]+)`[^\n]*\n(?:[^\n]+\n)*?\n```\w*\n(.*?)```", section, re.M | re.S
+    )
     return dict(files)
 
 
