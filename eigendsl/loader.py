@@ -123,6 +123,10 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
         }[kind]
         given = error.get("input")
         hint = f"; {YAML_BOOL_TEXT}" if kind.startswith("bool") and is_yaml11_bool(given) else ""
+        if kind == "dict_type" and loc and loc[-1] == "params" and isinstance(given, list):
+            # a list of names where each wants its type: show the form with the first name
+            first = next((str(g) for g in given if isinstance(g, str)), "order_id")
+            hint = f"; write one 'name: type' line for each, as params: {{{first}: string}}"
         return f"{where} must be {expected}, not {_given(given)}{hint}"
     if kind == "literal_error":  # one of fixed words: the closest to a misspelt one
         given, expected = error.get("input"), str((error.get("ctx") or {}).get("expected", ""))

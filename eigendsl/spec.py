@@ -262,7 +262,13 @@ class Table(Model):
     @model_validator(mode="after")
     def _key_is_field(self) -> Table:
         if self.key not in self.fields:
-            raise ValueError(f"key '{self.key}' is not one of the table's fields")
+            # At the key's value, with the field meant: a key is most often a misspelt field.
+            fields = ", ".join(self.fields)
+            raise ValueAt(
+                f"key '{self.key}' is not one of the table's fields"
+                + did_you_mean(self.key, list(self.fields), f"the fields are {fields}"),
+                ("key",),
+            )
         return self
 
 

@@ -33,44 +33,50 @@ def _source_span(info: TemplateInfo, param: str) -> Span:
 
 def _derived(
     info: TemplateInfo, written: dict[str, Any], seed: dict[str, Any]
-) -> tuple[dict[str, Any], list[str], dict[str, str]]:
+) -> tuple[dict[str, Any], list[tuple[str, str]], dict[str, str]]:
     """A written task's parameters, each derived one (its source one expression of the seed and
     the parameters before it) worked out once: filled in where the task leaves it out (a task
-    gives an offset; its date follows), and where the task gives it, the first one that is not
-    what its source gives for the values written, as a problem. A parameter chosen among
-    candidates may be another one: lint tells whether the task holds. Last, why each derived
-    parameter left out could not be worked out (a written id the seed lacks)."""
+    gives an offset; its date follows), and where the task gives it, each one that is not what
+    its source gives for the values written, as a problem (the parameter and why). A wrong one
+    is judged no further: the sources after it are worked out with the value its source gives,
+    so that a wrong value is said once and not again as the next one's consequence. A parameter
+    chosen among candidates may be another one: lint tells whether the task holds. Last, why
+    each derived parameter left out could not be worked out (a written id the seed lacks)."""
     params, problems, unworked = dict(written), [], {}
+    truth = dict(written)  # the written values, each wrong derived one as its source gives it
     names = list(info.template.params)  # in the template's order, which the sources follow
     for index, name in enumerate(names):
         earlier = names[:index]
         if name not in info.derived or any(p not in params for p in earlier):
             continue  # a parameter left out is reported as such
-        given = ", ".join(f"{p}={rt.named(params[p])}" for p in earlier)
+        given = ", ".join(f"{p}={rt.named(truth[p])}" for p in earlier)
         given = f" for {given}" if given else ""
         try:
-            values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
+            values = info.sources[name](seed, **{f"p_{p}": truth[p] for p in earlier})
         except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
             if name in params:
-                problems.append(f"{name}: its source fails ({rt.describe_error(exc)})")
+                problems.append((name, f": its source fails ({rt.describe_error(exc)})"))
             else:
                 unworked[name] = f"its source fails{given} ({rt.describe_error(exc)})"
             continue
         if name not in params:
             if len(values) == 1 and values[0] is not None:
-                params[name] = to_plain(values[0])
+                params[name] = truth[name] = to_plain(values[0])
             elif not values or values == [None]:
                 unworked[name] = f"its source finds no value{given}"
         elif params[name] not in values:
             value, gives = rt.named(params[name]), rt.named(values[0])
-            problems.append(f"{name} is {value}, but its source gives {gives}{given}")
-    return params, problems[:1], unworked
+            problems.append((name, f" is {value}, but its source gives {gives}{given}"))
+            truth[name] = to_plain(values[0])
+    return params, problems, unworked
 
 
 def _param_span(raw_task: Any, name: str, fallback: Span) -> Span:
     """Where a written task gives parameter ``name`` its value, else ``fallback`` (the task)."""
     params = raw_task.get("params") if isinstance(raw_task, MarkedDict) else None
-    return params.value_span(name) if isinstance(params, MarkedDict) else fallback
+    if not isinstance(params, MarkedDict) or name not in params:
+        return fallback  # a derived value the task leaves out: the task
+    return params.value_span(name)
 
 
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
@@ -140,7 +146,7 @@ def concrete_tasks(
             for name, problem in direct:
                 diag.error(
                     _param_span(raw["tasks"][index], name, span),
-                    f"task '{task.id}': parameter {name} {problem} (template '{task.template}')",
+                    f"task '{task.id}': parameter '{name}' {problem} (template '{task.template}')",
                 )
             if direct:
                 continue
@@ -172,14 +178,16 @@ def concrete_tasks(
                 seed_problem(span, _shape_problem(task, info, missing, extra))
                 continue
             wrong = [
-                f"{name} {param_problem}"
+                (name, f" {param_problem}")
                 for name, param in info.template.params.items()
                 if (param_problem := _param_problem(given[name], param))
             ] or unsourced
-            if wrong:  # the written values fit (above): this one is derived from the seed
+            for name, problem in wrong:  # the written values fit (above): derived from the seed
                 seed_problem(
-                    span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
+                    _param_span(raw["tasks"][index], name, span),
+                    f"task '{task.id}': parameter '{name}'{problem} (template '{task.template}')",
                 )
+            if wrong:
                 continue
             seen_ids.add(task.id)
             authored.append((task.template, given))

@@ -56,11 +56,19 @@ def syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
                     "invalid YAML: this line has no ':' after its key, so YAML reads it and the "
                     "next line as one text; write 'key: value'",
                 )
+        deeper = _under_a_value(lines, mark.line, mark.column)
+        if deeper is not None:
+            return Diagnostic(Span(path, deeper[0] + 1, _indent(lines[deeper[0]]) + 1), deeper[1])
         problem += " (a value holding ': ' must be quoted)"
     elif exc.problem and exc.problem.startswith("expected <block end>") and mark is not None:
         message = _misindented(lines, mark.line)
         if message:
             return Diagnostic(span, f"invalid YAML: {message}")
+        # A key indented under a quoted value: PyYAML finds the same mistake in other words.
+        colon = lines[mark.line].find(":") if mark.line < len(lines) else -1
+        deeper = _under_a_value(lines, mark.line, colon) if colon > 0 else None
+        if deeper is not None:
+            return Diagnostic(Span(path, deeper[0] + 1, _indent(lines[deeper[0]]) + 1), deeper[1])
     if exc.problem and exc.context and context is not None:
         # The context says where the broken construct began, often the line to fix.
         problem += f" ({exc.context} at line {context.line + 1})"
@@ -172,4 +180,44 @@ def _misindented(lines: list[str], index: int) -> str | None:
         f"this line is indented {own} spaces, line {first + 1} above it "
         f"{_indent(lines[first])} and line {above + 1} {_indent(lines[above])}: no block here is "
         f"indented {own}; indent this line like one of them, or line {first + 1} like this one"
+    )
+
+
+def _under_a_value(lines: list[str], index: int, column: int) -> tuple[int, str] | None:
+    """Line ``index`` (0-based) holds a key, indented deeper than the line above it, whose key
+    already has a value: an indentation mistake, not a ':' to quote. Returns the line to fix
+    (the line above when it alone is out of step with its neighbours, as a key dedented by
+    mistake is) and why; None when ``column`` is not the ':' after a key starting the line.
+
+    >>> lines = ["a:", "  b: 1", "  c: 2", "    d: 3"]
+    >>> _under_a_value(lines, 3, 5)[0]
+    3
+    >>> lines = ["a:", "  b:", "    c: 1", "  d: 2", "    e: 3"]
+    >>> _under_a_value(lines, 4, 5)[0]
+    3
+    """
+    line = lines[index]
+    key = line[:column].strip()
+    if not re.fullmatch(r"(- )?[\w-]+", key):
+        return None  # text with ': ' in it: a value to quote, as PyYAML's own message says
+    above = _line_above(lines, index)
+    if above is None or _indent(lines[above]) >= _indent(line):
+        return None
+    head, colon, value = lines[above].strip().partition(": ")
+    if not colon or not value.strip() or value.lstrip().startswith("#"):
+        return None
+    own, theirs = _indent(line), _indent(lines[above])
+    before = _line_above(lines, above)
+    if before is not None and _indent(lines[before]) == own:
+        return above, (
+            f"invalid YAML: this line is indented {theirs} spaces, between line {before + 1} "
+            f"above it and line {index + 1} below it ({own} spaces), and its key '{head}' has a "
+            f"value, so line {index + 1} cannot be indented under it; indent this line {own} "
+            f"spaces like its neighbours, or line {index + 1} like this one ({theirs} spaces)"
+        )
+    return index, (
+        f"invalid YAML: this line is indented {own} spaces, deeper than line {above + 1} above "
+        f"it ({theirs}), whose key '{head}' already has a value, so nothing can be indented "
+        f"under it; indent this line like line {above + 1} ({theirs} spaces), or, if it "
+        f"continues line {above + 1}'s text, quote that text"
     )

@@ -31,9 +31,9 @@ def test_many_wrong_choices_on_one_line_are_counted(mini: Path, tmp_path: Path) 
     )
     # the task's reason is none of the 2,000 choices: a mistake of its own, its choices cut short
     assert lines[10] == (
-        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter reason is 'no longer needed', "
-        "not one of the choices 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9' and "
-        "1990 more (template 'cancel')"
+        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter 'reason' is 'no longer "
+        "needed', not one of the choices 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', "
+        "'c9' and 1990 more (template 'cancel')"
     )
     assert lines[-1] == "2001 errors"
 

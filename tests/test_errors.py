@@ -1576,17 +1576,17 @@ CASES = [
         TASKS,
         "email: ann@example.com, reason",
         "email: bob@example.com, reason",
-        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter email is 'bob@example.com', but "
-        "its source gives 'ann@example.com' for order_id='#1' (template 'cancel')",
-        "{id: cancel-ann",
+        "mini/tasks/cancel.yaml:19:72: task 'cancel-ann': parameter 'email' is 'bob@example.com', "
+        "but its source gives 'ann@example.com' for order_id='#1' (template 'cancel')",
+        "bob@example.com",  # at the value, not the task's start
     ),
     case(
         "task-param-not-a-choice",
         TASKS,
         "reason: no longer needed}}",
         "reason: too slow}}",
-        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter reason is 'too slow', not one "
-        "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
+        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter 'reason' is 'too slow', not "
+        "one of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
         "too slow}}",  # at the value, not the task's start
     ),
     case(
@@ -1612,7 +1612,7 @@ CASES = [
         TASKS,
         'order_id: "#1", email',
         "order_id: 7, email",
-        "mini/tasks/cancel.yaml:19:59: task 'cancel-ann': parameter order_id is 7, expected "
+        "mini/tasks/cancel.yaml:19:59: task 'cancel-ann': parameter 'order_id' is 7, expected "
         "string (template 'cancel')",
         "7, email",
     ),
@@ -2296,8 +2296,9 @@ CASES = [
         DOMAIN,
         "key: user_id",
         "key: id",
-        "mini/domain.yaml:7:5: database.tables.users: key 'id' is not one of the table's fields",
-        "users:",
+        "mini/domain.yaml:8:12: database.tables.users: key 'id' is not one of the table's fields"
+        "; did you mean 'user_id'? The fields are user_id, email, name",
+        "id",
     ),
     case(
         "reference-to-unknown-table",

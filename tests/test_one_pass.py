@@ -69,11 +69,11 @@ def test_a_problem_the_broken_seed_may_cause_is_a_note(mini: Path) -> None:
         "mini/data/seed.yaml:2:26: row 'u1' of 'users' field 'email' is 5, expected string"
     ]
     notes = [f"{where}: {message}" for severity, where, message in reported if severity == "note"]
-    assert "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter email is " in notes[-1]
+    assert "mini/tasks/cancel.yaml:19:72: task 'cancel-ann': parameter 'email' is " in notes[-1]
     assert notes[-1].endswith(
         "the seed data's errors may be its cause, so it is judged once they are fixed"
     )
-    with pytest.raises(EigenError, match=r"(?m)^mini/tasks/cancel.yaml:19:5: note: task "):
+    with pytest.raises(EigenError, match=r"(?m)^mini/tasks/cancel.yaml:19:72: note: task "):
         compile_domain(mini)
 
 

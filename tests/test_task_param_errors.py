@@ -36,7 +36,7 @@ def test_a_wrong_value_is_said_before_what_is_derived_from_it(mini: Path, tmp_pa
     line = (mini / TASKS).read_text().splitlines().index(TASK.splitlines()[1]) + 1
     col = TASK.splitlines()[1].index('"9:30"') + 1
     assert errors == [
-        f"mini/{TASKS}:{line}:{col}: task 'late-1': parameter start is '9:30', which is not a "
+        f"mini/{TASKS}:{line}:{col}: task 'late-1': parameter 'start' is '9:30', which is not a "
         "time written HH:MM (24-hour, zero-padded: 09:30) (template 'reschedule')"
     ], errors
 
