@@ -92,7 +92,8 @@ def naming_sentences(
     # order with one lamp)
     alone = bool(name) and not any(name <= values for values in others)
     said = sentences(text.replace("\u2019", "'"))
-    read = [sentence_mentions(s, records.values(), head, tuple(actions)) for s in said]
+    places = frozenset(normalize_text(v) for v in _strings(args or {}))
+    read = [sentence_mentions(s, records.values(), head, tuple(actions), places) for s in said]
     kinds = [values for values in records.values() if values]
     if any(m.dropped and _may_mean(m, own) for mentions in read for m in mentions):
         return []
