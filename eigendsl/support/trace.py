@@ -32,7 +32,7 @@ class Trace:
     #: The database after each write that went through, with its call's position, in order (an
     #: episode's environment records them): what the records stood as when the agent proposed a
     #: later write (:meth:`db_at`). Empty for a trace built from messages alone.
-    states: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    states: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     def db_at(self, position: int) -> dict[str, Any] | None:
         """The database as it stood at message ``position``: after every write that went through
