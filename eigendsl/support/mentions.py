@@ -77,7 +77,7 @@ _QUALIFIED_BEFORE = re.compile(r"(?:\d|\b(?:" + "|".join(sorted(_COLOURS | _TONE
 _ORDER_ASIDE = re.compile(
     r"(?:\s*(?P<paren>\()\s*(?:(?:from|in|of|on)\s+)?|\s+(?:in|from|of|on)\s+)"
     r"(?:(?P<det>your|the|this|that)\s+)?(?P<order>order\b)?\s*(?P<id>#?[\w-]*\d[\w-]*)?"
-    r"(?(paren)\s*\)|(?![\w-]))"
+    r"(?(paren)\s*\)|(?![\w'-]))"
 )
 
 Span = tuple[int, int, str, str]
@@ -166,8 +166,8 @@ def _order_aside(after: str, places: frozenset[str]) -> bool:
 
     >>> [_order_aside(t, frozenset({"#w1"})) for t in (" (order #w1) to", " (#w1)", " in your "
     ...     "order.", " in order #w1 to", " (order #w2)", " (10)", " in your living room", " in "
-    ...     "order to")]
-    [True, True, True, True, False, False, False, False]
+    ...     "order to", " in your order's colour")]
+    [True, True, True, True, False, False, False, False, False]
     """
     found = _ORDER_ASIDE.match(after)
     if found is None:
