@@ -286,6 +286,7 @@ class Environment:
                     self._fault(faults.not_json(tool.name, problem))
         if tool.writes:
             view.commit(as_stored(changed, self.domain.schemas))
+            self.trace.states.append((len(self.messages), dict(self.db)))  # tables are replaced
         self.trace.db = self.db
         return None, result
 

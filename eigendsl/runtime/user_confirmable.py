@@ -54,7 +54,10 @@ def unconfirmable(
         trace.initial,
         calls=trace.calls,
         messages=[*trace.messages, support.Message("user", "Yes.", position)],
+        states=trace.states,
     )
+    # the records as they stand now, which the verifiers read the proposal against too
+    now = replied.db_at(position) or trace.db
     if any(
         support.confirmed(
             replied,
@@ -78,9 +81,8 @@ def unconfirmable(
             args,
             by_tool.get(tool, ()),
             implied,
-            trace.db,
+            now,
             namings.get(tool),
-            trace.initial,
         )
         found.append((gaps, args, implied, tool))
     gaps, write, implied, tool = min(found, key=lambda f: (len(f[0]), "" in f[0]))
@@ -93,9 +95,8 @@ def unconfirmable(
         write,
         by_tool.get(tool, ()),
         implied,
-        trace.db,
+        now,
         namings.get(tool),
-        trace.initial,
     ):
         return "what you will do, one thing rather than a choice"
     # the user's own id, which the user never sees, is asked for as an identification: before

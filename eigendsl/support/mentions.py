@@ -72,6 +72,14 @@ _WORD_AFTER = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)(?![\w#])")
 _QUALIFIED = re.compile(r"\s*[(\[:/-]|\s+(?:with|in)\b")
 _QUALIFIED_BEFORE = re.compile(r"(?:\d|\b(?:" + "|".join(sorted(_COLOURS | _TONES)) + r"))[\s-]*$")
 
+# After a name, an aside that says which order holds the record, not what the record is: "the
+# Lamp (order #W1)", "(from your order)", "(#W1)", "the Lamp in your order #W1", "in order #W1".
+_ORDER_ASIDE = re.compile(
+    r"(?:\s*(?P<paren>\()\s*(?:(?:from|in|of|on)\s+)?|\s+(?:in|from|of|on)\s+)"
+    r"(?:(?P<det>your|the|this|that)\s+)?(?P<order>order\b)?\s*(?P<id>#?[\w-]*\d[\w-]*)?"
+    r"(?(paren)\s*\)|(?![\w'-]))"
+)
+
 Span = tuple[int, int, str, str]
 
 # Before a value said as another: what no record's value starts with.
@@ -79,7 +87,11 @@ _OTHER = "\N{NOT SIGN}"
 
 
 def sentence_mentions(
-    sentence: str, records: Any, head: str, actions: tuple[str, ...] = ()
+    sentence: str,
+    records: Any,
+    head: str,
+    actions: tuple[str, ...] = (),
+    places: frozenset[str] = frozenset(),
 ) -> list[Mention]:
     """The mentions of ``records`` (their naming values) in a ``sentence``, each with what the
     sentence says of it (:class:`Mention`; ``actions`` are the verbs of the write, whose
@@ -89,7 +101,10 @@ def sentence_mentions(
     another part is (at the name before it, where punctuation parts the name from the value said
     before the name); a mention without a value of ``head`` takes the last one said before it.
     A value said as another ("not matte black", "light blue", "10.5", "L/XL", a name in a longer
-    one, "the Speaker Mini") is said as a value no record has."""
+    one, "the Speaker Mini") is said as a value no record has, and so is a name said with what
+    no record's value says ("the Lamp (110 hours)", "the Lamp in red"), but not with the order
+    that holds it, by one of the call's values (``places``, normalized) or as "your order"
+    ("the Lamp (order #W1)", "the Lamp in your order": :func:`_order_aside`)."""
     text = normalize_text(sentence)
     spans = sorted(
         {
@@ -134,11 +149,35 @@ def sentence_mentions(
             last_head = names
         before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
         after = text[group[-1][1] : groups[i + 1][0][0] if i + 1 < len(groups) else len(text)]
-        qualified = _QUALIFIED.match(after) or _QUALIFIED_BEFORE.search(before)
+        qualified = (
+            _QUALIFIED.match(after) and not _order_aside(after, places)
+        ) or _QUALIFIED_BEFORE.search(before)
         if len(group) == 1 and names and qualified:
             mention |= {(head, _OTHER)}  # a name said with what no record's value is
         out.append(Mention(mention | last_head, i not in left, i in only, i in dropped))
     return out
+
+
+def _order_aside(after: str, places: frozenset[str]) -> bool:
+    """Whether ``after``, the text right after a name, starts with an aside that says only which
+    order holds the record: "(order #w1)", "(#w1)", "(from your order)", "in your order", "in
+    order #w1", an id said being one of ``places`` (the call's values), so "the Lamp (order #w2)"
+    of a return from #w1 says more of it than the order's records do.
+
+    >>> [_order_aside(t, frozenset({"#w1"})) for t in (" (order #w1) to", " (#w1)", " in your "
+    ...     "order.", " in order #w1 to", " (order #w2)", " (10)", " in your living room", " in "
+    ...     "order to", " in your order's colour")]
+    [True, True, True, True, False, False, False, False, False]
+    """
+    found = _ORDER_ASIDE.match(after)
+    if found is None:
+        return False
+    said = found["id"]
+    if said is not None:
+        return bool(found["order"] or said.startswith("#")) and said.lstrip("#") in {
+            p.lstrip("#") for p in places
+        }
+    return bool(found["det"] and found["order"])
 
 
 def _part_before(text: str, group: list[Span], start: int, head: str) -> list[list[Span]]:

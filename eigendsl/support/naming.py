@@ -29,8 +29,10 @@ def naming_sentences(
     one mention in the sentence says each of the record's values, and no other record of the
     same kind fits that mention. The records are those of the rows of ``naming["table"]`` that
     ``args`` (the call's arguments) name by key, an order's items for a call on that order, or
-    of every row where they name none (a product's variants), in any of ``dbs`` (the databases
-    before and after the call: an exchange's old items are gone from the order after it).
+    of every row where they name none (a product's variants), in any of ``dbs`` (the database
+    as it stood at the proposal, :meth:`~eigendsl.support.trace.Trace.db_at`: an item a change
+    swaps out of the order is still in it; or, where a trace cannot tell, the databases after
+    and before the call).
 
     A sentence falls into mentions where a name or another part of a record is said again
     ("the Speaker (blue) for the Speaker (red)", "the Backpack (black, 18 l) for the black one
@@ -92,7 +94,8 @@ def naming_sentences(
     # order with one lamp)
     alone = bool(name) and not any(name <= values for values in others)
     said = sentences(text.replace("\u2019", "'"))
-    read = [sentence_mentions(s, records.values(), head, tuple(actions)) for s in said]
+    places = frozenset(normalize_text(v) for v in _strings(args or {}))
+    read = [sentence_mentions(s, records.values(), head, tuple(actions), places) for s in said]
     kinds = [values for values in records.values() if values]
     if any(m.dropped and _may_mean(m, own) for mentions in read for m in mentions):
         return []

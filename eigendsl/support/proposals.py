@@ -86,7 +86,8 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     actions = write_actions(call.tool, verbs)
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
-    dbs = [d for d in (trace.db, trace.initial) if d]
+    db, initial = _records_at(trace, earlier[replies[-1]].position)
+    dbs = [d for d in (db, initial) if d]
     if withdraws(earlier[replies[-1]].content, call.args, call.named_by, dbs, actions):
         return False  # "Yes, except the lamp"
     since = _last_write(trace, earlier[replies[-1]].position)
@@ -98,9 +99,9 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
         verbs,
         since,
         lambda position: identified(trace, call, position),
-        trace.db,
+        db,
         call.named_by,
-        trace.initial,
+        initial,
     )
 
 
@@ -138,20 +139,31 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
         )
     talk = [m for m in trace.messages if m.role != "tool"]
     naming = trace.namings.get(tool)
-    dbs = [d for d in (trace.db, trace.initial) if d]
     actions = write_actions(tool, verbs)
     for i, reply in enumerate(talk):
-        if reply.role != "user" or (
-            reply_answer(reply.content, actions) != "no"
-            and not withdraws(reply.content, args, naming, dbs, actions)
+        if reply.role != "user":
+            continue
+        db, initial = _records_at(trace, reply.position)
+        dbs = [d for d in (db, initial) if d]
+        if reply_answer(reply.content, actions) != "no" and not withdraws(
+            reply.content, args, naming, dbs, actions
         ):
             continue
         since = _last_write(trace, reply.position)
         if _proposal_answered(
-            talk, i, tool, args, verbs, since, db=trace.db, named_by=naming, initial=trace.initial
+            talk, i, tool, args, verbs, since, db=db, named_by=naming, initial=initial
         ):
             return True
     return False
+
+
+def _records_at(trace: Trace, position: int) -> tuple[Any, Any]:
+    """The databases whose records a proposal answered at ``position`` names, as they stood then
+    (:meth:`Trace.db_at`: the Keyboard (clicky) a write swapped for the linear one is the order's
+    at its proposal, and the linear one is not yet); where the trace cannot tell (built from
+    messages, with writes before and after), the final and the initial database, read in turn."""
+    at = trace.db_at(position)
+    return (at, None) if at is not None else (trace.db, trace.initial)
 
 
 def _answered(earlier: list[Message]) -> Message | None:

@@ -54,8 +54,9 @@ def unproposed(
     usr_odilebrandt" for the user's own "usr_nadiahaddad"). An id that ``named_by`` (the tool's
     parameters' namings, ``named_by`` in domain.yaml) says how to name in words is said by its
     id or by its record's naming values, all in one mention of one sentence that fits no other
-    record (:func:`~eigendsl.support.naming.naming_sentences`, in ``db`` or ``initial``), and
-    no other value offered beside them. Empty when the turn names the write with its values.
+    record (:func:`~eigendsl.support.naming.naming_sentences`, in ``db``, the database as it
+    stood at the proposal, or ``initial`` after it where that is unknown), and no other value
+    offered beside them. Empty when the turn names the write with its values.
 
     >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
     >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)

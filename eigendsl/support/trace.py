@@ -29,6 +29,37 @@ class Trace:
     #: How each tool's parameters' ids may be named in words (``named_by`` in domain.yaml), by
     #: tool and parameter: what ``declined`` reads for a write never made, which has no call.
     namings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The database after each write that went through, with its call's position, in order (an
+    #: episode's environment records them): what the records stood as when the agent proposed a
+    #: later write (:meth:`db_at`). Empty for a trace built from messages alone.
+    states: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
+
+    def db_at(self, position: int) -> dict[str, Any] | None:
+        """The database as it stood at message ``position``: after every write that went through
+        before it, so the records a proposal names are those of its time (an item a write
+        swapped out of the order is still in it at the write's proposal). The initial database
+        where no write went through before it (the final one where the trace has no initial),
+        the final one where none went through since; from :attr:`states` otherwise, and None
+        where they do not tell (a trace built from messages, with writes before and after).
+
+        >>> trace = Trace({"orders": {"#1": "after"}}, {"orders": {"#1": "before"}})
+        >>> trace.calls = [Call("swap", {}, position=3, writes=True)]
+        >>> trace.db_at(2), trace.db_at(4)
+        ({'orders': {'#1': 'before'}}, {'orders': {'#1': 'after'}})
+        >>> trace.calls.append(Call("swap", {}, position=6, writes=True))
+        >>> trace.db_at(5) is None
+        True
+        >>> trace.states = [(3, {"orders": {"#1": "between"}}), (6, trace.db)]
+        >>> trace.db_at(5)
+        {'orders': {'#1': 'between'}}
+        """
+        writes = [c.position for c in self.calls if c.writes and c.error is None]
+        if not any(at < position for at in writes):
+            return self.initial or self.db
+        states = [db for at, db in self.states if at < position]
+        if len(states) == sum(at < position for at in writes):
+            return states[-1]
+        return self.db if all(at < position for at in writes) else None
 
     def texts(self, role: str) -> list[tuple[int, str]]:
         """(position, normalized text) of the messages of ``role`` that have text."""
