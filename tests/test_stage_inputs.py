@@ -527,6 +527,7 @@ def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins)
             made_from = json.loads(record.read_text())["made_from"]
             (out / "stages" / "started" / "sft.json").write_text(json.dumps(made_from))
         record.unlink()
+    (out / "sft" / "checkpoint-2").mkdir()  # what SFT resumes from (none: test_train_messages)
     stand_ins.clear()
     said = "\n".join(train(spec, out))
     assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]

@@ -33,6 +33,10 @@ from eigendsl.train.stage_inputs import (
 )
 
 
+# The stages that train a model: they resume from a checkpoint, and nothing else they leave
+_TRAINED = ("sft", "user_sft", "grpo")
+
+
 class StageBook:
     """A run's stages as :class:`~eigendsl.train.pipeline.Pipeline` makes them: :meth:`timed`
     runs one, or keeps it, and records it."""
@@ -92,8 +96,7 @@ class StageBook:
                     f"{self.aside}"
                 )
             else:
-                resumed = "resumed: started earlier from the same inputs" if started else "running"
-                self.log(f"[{stage}] {resumed}")
+                self.log(f"[{stage}] {self._start_word(stage) if started else 'running'}")
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
             verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
@@ -119,6 +122,32 @@ class StageBook:
         self.made[stage] = made_from
         self.marks[stage] = mark
         return data
+
+    def _start_word(self, stage: str) -> str:
+        """How a stage begun earlier from the same inputs goes on: resumed from what it kept, or
+        started again where it stopped before it saved anything (an SFT killed before its first
+        checkpoint trains from step 0 again: "resumed" read as though it went on)."""
+        if self._kept_anything(stage):
+            return "resumed: started earlier from the same inputs"
+        what = "checkpoint" if stage in _TRAINED else "result"
+        return (
+            f"started again: it began earlier from the same inputs, but no {what} was saved "
+            "to resume from"
+        )
+
+    def _kept_anything(self, stage: str) -> bool:
+        """Whether ``stage`` left what a run resumes from: a checkpoint of a trained model, the
+        files of another stage (synthesis's generations, an evaluation's episodes)."""
+        for name in self.stage_files(stage):
+            path = self.out / name
+            if stage in _TRAINED:
+                if path.is_dir() and any(path.glob("**/checkpoint-*")):
+                    return True
+            elif (path.is_dir() and any(path.iterdir())) or (
+                path.is_file() and path.stat().st_size
+            ):
+                return True
+        return False
 
     def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
         """What ``stage`` reads now (:data:`~eigendsl.train.stage_inputs.READS`), the models of
