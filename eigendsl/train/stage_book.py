@@ -32,7 +32,6 @@ from eigendsl.train.stage_inputs import (
     why_made_again,
 )
 
-
 # The stages that train a model: they resume from a checkpoint, and nothing else they leave
 _TRAINED = ("sft", "user_sft", "grpo")
 
