@@ -39,3 +39,32 @@ def test_sft_killed_after_a_checkpoint_says_it_resumed(spec, tmp_path, stand_ins
     (out / "sft" / "pass-1" / "checkpoint-25").mkdir(parents=True)
     said = "\n".join(train(spec, out))
     assert "[sft] resumed: started earlier from the same inputs" in said
+
+
+def test_an_evaluation_stage_says_how_many_episodes_ended(spec, tmp_path, monkeypatch, capsys):  # noqa: F811
+    """``[eval_base] running``, then nothing for 6 minutes where stderr was a log file: the
+    evaluation stages now write a line at each tenth of their episodes, as SFT and GRPO do."""
+    from eigendsl.train import evaluate as evaluation
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
+
+    def played(domain, model, tokenizer, tasks, trials, out, progress=None, **kwargs):
+        for _ in range(len(tasks) * trials):
+            progress(1)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("")
+        return {"pass_hat_1": 0.0, "pass_hat_k": {}}
+
+    monkeypatch.setattr(evaluation, "evaluate", played)
+    monkeypatch.setattr(evaluation, "copy_check", lambda *a, **k: {})
+    monkeypatch.setattr(evaluation, "value_check", lambda *a, **k: {})
+    monkeypatch.setattr(Pipeline, "load", lambda self, stage: (None, None))
+    monkeypatch.setattr(Pipeline, "dialogues", lambda self: [])
+    pipeline = Pipeline(spec, tmp_path / "run", TrainSettings(model="micro"), lambda _: None)
+    capsys.readouterr()
+    pipeline.evaluate("base")
+    said = capsys.readouterr().err.splitlines()
+    total = len(evaluation.eval_tasks(pipeline.domain, pipeline.settings.eval_split))
+    total *= pipeline.settings.eval_trials
+    assert said[-1] == f"eval_base episodes {total}/{total}", said
+    assert 1 < len(said) <= 10, said
