@@ -364,7 +364,14 @@ class Pipeline:
         # the stages made before it and the folder that holds the run as it was
         kept = kept_through_change(self.out, list(self.book.seconds))
         return write_run_report(
-            self.out, self.results, logs, self.book.seconds, self.settings, self.log, kept
+            self.out,
+            self.results,
+            logs,
+            self.book.seconds,
+            self.settings,
+            self.log,
+            kept,
+            tuple(self.book.resumed),
         )
 
 

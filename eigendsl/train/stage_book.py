@@ -55,6 +55,9 @@ class StageBook:
         # folder of previous/ that what this command made again replaces went into (None: none).
         self.marks: dict[str, str | None] = {}
         self.kept: list[str] = []
+        # the stages that went on from what a command cut short kept: their time is this
+        # command's part only (the report says so)
+        self.resumed: list[str] = []
         self.aside: Path | None = None
         # the stages a changed setting makes again (runfolder.Taken.redone): "made" or "started",
         # and the settings in words; what they replaced is in self.aside already
@@ -87,7 +90,11 @@ class StageBook:
                 self.made[stage] = previous.get("made_from")
                 self.marks[stage] = previous.get("made")
                 self.kept.append(stage)
-                return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
+                if previous.get("resumed"):
+                    self.resumed.append(stage)
+                return {
+                    k: v for k, v in previous.items() if k not in ("made_from", "made", "resumed")
+                }
             if stage in self.redone:
                 verb, settings = self.redone[stage]
                 self.log(
@@ -95,6 +102,8 @@ class StageBook:
                     f"{self.aside}"
                 )
             else:
+                if started and self._kept_anything(stage):
+                    self.resumed.append(stage)
                 self.log(f"[{stage}] {self._start_word(stage) if started else 'running'}")
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
@@ -116,7 +125,8 @@ class StageBook:
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
         mark = new_mark()
-        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark})
+        resumed = {"resumed": True} if stage in self.resumed else {}
+        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark, **resumed})
         started_marker(self.out, stage).unlink(missing_ok=True)
         self.made[stage] = made_from
         self.marks[stage] = mark
