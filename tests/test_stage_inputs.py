@@ -559,7 +559,9 @@ def test_a_change_cut_short_then_resumed_keeps_the_reports_link_to_the_run_befor
     monkeypatch.setattr(Pipeline, "report", REPORT)
     monkeypatch.setattr(
         "eigendsl.train.report.write_run_report",
-        lambda out, results, logs, seconds, settings, log, kept=None: passed.append(kept) or {},
+        lambda out, results, logs, seconds, settings, log, kept=None, resumed=(): (
+            passed.append(kept) or {}
+        ),
     )
     out = tmp_path / "run"
     train(spec, out)

@@ -371,7 +371,7 @@ class Pipeline:
             self.settings,
             self.log,
             kept,
-            tuple(self.book.resumed),
+            resumed=tuple(self.book.resumed),
         )
 
 
