@@ -61,7 +61,8 @@ def test_a_draw_without_a_value_is_skipped_in_lint(mini: Path, tmp_path: Path):
     ]
     assert drawn_items(drawn) == FITTING
     reasons = sorted(t["params"]["reason"] for t in drawn)
-    assert reasons == ["no longer needed", "ordered by mistake"]
+    # the written task cancel-ann holds the other set: lint, as compile, draws it no second time
+    assert reasons == ["ordered by mistake"]
 
 
 def test_a_draw_without_a_value_is_skipped_in_synthesis(mini: Path, tmp_path: Path):

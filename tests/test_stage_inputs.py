@@ -527,6 +527,7 @@ def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins)
             made_from = json.loads(record.read_text())["made_from"]
             (out / "stages" / "started" / "sft.json").write_text(json.dumps(made_from))
         record.unlink()
+    (out / "sft" / "checkpoint-2").mkdir()  # what SFT resumes from (none: test_train_messages)
     stand_ins.clear()
     said = "\n".join(train(spec, out))
     assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
@@ -558,7 +559,9 @@ def test_a_change_cut_short_then_resumed_keeps_the_reports_link_to_the_run_befor
     monkeypatch.setattr(Pipeline, "report", REPORT)
     monkeypatch.setattr(
         "eigendsl.train.report.write_run_report",
-        lambda out, results, logs, seconds, settings, log, kept=None: passed.append(kept) or {},
+        lambda out, results, logs, seconds, settings, log, kept=None, resumed=(): (
+            passed.append(kept) or {}
+        ),
     )
     out = tmp_path / "run"
     train(spec, out)

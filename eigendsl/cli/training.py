@@ -142,6 +142,7 @@ def synth_cmd(
         if later:
             click.echo(later, err=True)
         echo_json(summary)
+        _stop_if_none_accepted(spec_dir, target, summary)
         return
     from rich.table import Table
 
@@ -177,6 +178,25 @@ def synth_cmd(
             click.echo(f"generation {g['generation']} was played by {g['trajectory']}")
     if later:
         click.echo(later)
+    _stop_if_none_accepted(spec_dir, target, summary)
+
+
+def _stop_if_none_accepted(spec_dir: Path, target: Path, summary: dict[str, Any]) -> None:
+    """Exit 1 with the reasons on stderr where the generations of this command accepted no
+    dialogue (as ``train`` stops there): a run that makes nothing to train on is no success, and
+    the reasons would otherwise lie in report.json alone. The folder is kept as it is."""
+    from eigendsl.synth.rejections import none_accepted
+
+    made = [g["generation"] for g in summary["generations"]]
+    if not made or any(g["accepted"] for g in summary["generations"]):
+        return
+    raise none_accepted(
+        target,
+        spec_dir,
+        f"synthesize again into another --out folder (or delete {target} first: it was made "
+        "from this version of the spec and is refused for another)",
+        made,
+    )
 
 
 def _later_generations(folder: Path, generations: int) -> str | None:

@@ -79,6 +79,12 @@ class LintReport:
     written: int = 0
     templates: int = 0
     samples: int = 0
+    # of the drawn: those lint drew itself beyond the compiled tasks (``--samples`` above
+    # ``sampling.per_template``, ids ``lint-<template>-NNN``); and how many tasks compile made,
+    # with its draws a template (0: not known)
+    extra: int = 0
+    compiled: int = 0
+    per_template: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -167,6 +173,9 @@ def lint(
         written=sum(t.authored for t in tasks),
         templates=len({t.info.name for t in tasks if not t.authored}),
         samples=samples,
+        extra=sum(t.id.startswith("lint-") and not t.authored for t in tasks),
+        compiled=len(domain.tasks),
+        per_template=loaded.spec.sampling.per_template,
     )
 
 

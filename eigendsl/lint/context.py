@@ -1,9 +1,9 @@
 """What every lint pass reads: the analyzed spec, the loaded domain, the tasks to lint with
 their source positions, and the findings collected so far.
 
-Tasks are the spec's authored tasks plus ``samples`` parameter sets drawn from every sampled
-template (the same draws as ``eigendsl compile``: the first ``per_template`` of them are the
-compiled tasks themselves).
+Tasks are the spec's authored tasks plus ``samples`` tasks of every sampled template: the
+compiled ones (``eigendsl compile``'s ``per_template`` draws, under their ids), and where
+``samples`` is larger, sets lint draws itself under ids of their own (``lint-renew-003``).
 """
 
 from __future__ import annotations
@@ -226,7 +226,10 @@ def lint_tasks(
     domain: Domain,
     samples: int,
 ) -> list[LintTask]:
-    """The authored tasks (as compiled) and ``samples`` sampled tasks of each sampled template."""
+    """The authored tasks (as compiled) and ``samples`` tasks of each sampled template: its
+    compiled tasks first, under their ids (``run --task renew-000`` plays the task lint names
+    ``renew-000``), then, where ``samples`` asks for more than compile drew, sets lint draws
+    itself, other than those, under ids no compiled task has (``lint-renew-003``)."""
     compiled = {t["id"]: t for t in domain.tasks}
     spans = template_spans(loaded)
     out: list[LintTask] = []
@@ -236,24 +239,29 @@ def lint_tasks(
             info = templates.get(instance.template)
             if task is not None and info is not None:
                 out.append(LintTask(task, info, raw["tasks"].position(index), True))
+    written = {t.id for t in out}
     sampling = loaded.spec.sampling
     for name, info in templates.items():
         if not getattr(info.template, "sample", True) or samples <= 0:
             continue
+        span = spans.get(name, info.raw.span)
+        made = [t for t in domain.tasks if t.get("template") == name and t["id"] not in written]
+        out.extend(LintTask(task, info, span, False) for task in made[:samples])
+        if len(made) >= samples or len(made) < sampling.per_template:
+            continue  # compile drew all it could (fewer: the template has no more sets)
+        # a written task's set too: compile leaves it out of the draws
+        taken = [t["params"] for t in domain.tasks if t.get("template") == name]
         rng = template_rng(sampling.seed, name)
-        drawn: list[dict[str, Any]] = []
+        extra = 0
         attempts = 0
-        while len(drawn) < samples and attempts < samples * 20:
+        while len(made) + extra < samples and attempts < samples * 20:
             attempts += 1
             params = sample_params(info, seed, rng)
             if params is None:
                 break  # reported by the compiler
-            if params not in drawn:
-                drawn.append(params)
-        for i, params in enumerate(drawn):
-            task_id = f"{name}-{i:03d}"
-            task = compiled.get(task_id)
-            if task is None or task.get("params") != params:
-                task = render_task(info, task_id, params, "train")
-            out.append(LintTask(task, info, spans.get(name, info.raw.span), False))
+            if params not in taken:
+                taken.append(params)
+                task = render_task(info, f"lint-{name}-{len(made) + extra:03d}", params, "train")
+                out.append(LintTask(task, info, span, False))
+                extra += 1
     return out

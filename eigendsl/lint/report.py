@@ -39,12 +39,19 @@ def summary(report: LintReport) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
     drawn = report.tasks - report.written
+    alone = f", {report.extra} of them by lint alone: ids lint-*" if report.extra else ""
     which = (
         f" ({report.written} written, {drawn} drawn from {counted(report.templates, 'template')}"
-        f" with --samples {report.samples})"
+        f" with --samples {report.samples}{alone})"
         if drawn and report.templates
         else ""
     )
+    if report.compiled and report.compiled != report.tasks:
+        # lint plays the compiled tasks under their ids: say why it plays another number
+        which += (
+            f", where compile makes {report.compiled} (sampling.per_template: "
+            f"{report.per_template} a template)"
+        )
     return (
         f"{report.domain}: {counted(report.tasks, 'task')} linted{which}, "
         f"{len(report.unsolvable)} unsolvable; {counted(counts['error'], 'error')}, "

@@ -292,7 +292,8 @@ class Environment:
 
     def _fault(self, fault: faults.ToolFault) -> None:
         """Record a bug of a tool found on the call being made (its id set by call_tool)."""
-        fault = replace(fault, task=str(self.task.get("id", "")), call_id=self._call_id)
+        task, tool = str(self.task.get("id", "")), self.domain.tools.get(fault.tool)
+        fault = replace(fault, task=task, call_id=self._call_id, defined=faults.defined_at(tool))
         self.faults.append(fault)
         if self.domain.audit is not None:
             self.domain.audit.append(fault)

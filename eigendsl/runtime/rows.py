@@ -176,7 +176,14 @@ def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
     }
     if "tool_faults" in row:
         out["tool_faults"] = [
-            {**fault, "file": from_here(fault["file"], spec_dir)} for fault in row["tool_faults"]
+            {
+                **fault,
+                "file": from_here(fault["file"], spec_dir),
+                **(
+                    {"defined": from_here(fault["defined"], spec_dir)} if "defined" in fault else {}
+                ),
+            }
+            for fault in row["tool_faults"]
         ]
     if "reasons" in row:
         out["reasons"] = [

@@ -17,6 +17,7 @@ text for (a date, a set) as Python writes it.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -53,10 +54,14 @@ class ToolFault:
     task: str = ""
     call_id: str = ""
     col: int = 0
+    # where a Python tool's function is defined (``library/tools.py:32``, :func:`defined_at`):
+    # the place of a fault no line of the code raised (a result that is not JSON, a bad write),
+    # which ``run``'s table of faults had none for
+    defined: str = ""
 
     def __str__(self) -> str:
         if not self.file:
-            return self.message
+            return f"{self.defined}: {self.message}" if self.defined else self.message
         col = f"{self.col}:" if self.col else ""
         return f"{self.file}:{self.line}:{col} {self.message}"
 
@@ -198,6 +203,26 @@ class interrupts:
 def _interrupted(signum: int, frame: Any) -> None:
     interrupts.count += 1
     signal.default_int_handler(signum, frame)
+
+
+def defined_at(tool: Any) -> str:
+    """Where the function of the Python tool ``tool`` (a runtime ``ToolInfo``) is defined, as
+    ``library/tools.py:32`` (its file relative to the spec folder's parent, as
+    :func:`raising_line` places an exception); "" for a declared tool, or a function defined
+    outside the spec folder."""
+    folder = getattr(tool, "origin", None)
+    impl = getattr(tool, "impl", None)
+    impl = getattr(impl, "func", impl)  # a partial that gives the tool the clock
+    code = getattr(inspect.unwrap(impl), "__code__", None) if callable(impl) else None
+    if folder is None or code is None:
+        return ""
+    base = os.path.abspath(folder)
+    path = os.path.abspath(code.co_filename)
+    if not path.startswith(base + os.sep):
+        return ""
+    return (
+        f"{os.path.relpath(path, os.path.dirname(base)).replace(os.sep, '/')}:{code.co_firstlineno}"
+    )
 
 
 def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolFault:

@@ -323,21 +323,26 @@ class Pipeline:
 
     def evaluate(self, stage: str) -> dict[str, Any]:
         from eigendsl.train.evaluate import copy_check, eval_tasks, evaluate, value_check
+        from eigendsl.train.progress import episode_progress
 
         s = self.settings
         model, tokenizer = self.load(stage)
-        result = evaluate(
-            self.domain,
-            model,
-            tokenizer,
-            eval_tasks(self.domain, s.eval_split),
-            trials=s.eval_trials,
-            temperature=s.eval_temperature,
-            context=s.context,
-            out=self.out / "eval" / f"{stage}.jsonl",
-            seed=s.seed,
-            constrain_calls=s.eval_constrain_calls,
-        )
+        tasks = eval_tasks(self.domain, s.eval_split)
+        # the episodes' progress as SFT's and GRPO's steps (a silent stage read as a hang)
+        with episode_progress(f"eval_{stage}", len(tasks) * s.eval_trials) as progress:
+            result = evaluate(
+                self.domain,
+                model,
+                tokenizer,
+                tasks,
+                trials=s.eval_trials,
+                temperature=s.eval_temperature,
+                context=s.context,
+                out=self.out / "eval" / f"{stage}.jsonl",
+                seed=s.seed,
+                constrain_calls=s.eval_constrain_calls,
+                progress=progress,
+            )
         result["episodes_file"] = episodes_record(self.out, self.out / "eval" / f"{stage}.jsonl")
         rows = self.dialogues()
         result["ids_copied"] = copy_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
@@ -359,7 +364,14 @@ class Pipeline:
         # the stages made before it and the folder that holds the run as it was
         kept = kept_through_change(self.out, list(self.book.seconds))
         return write_run_report(
-            self.out, self.results, logs, self.book.seconds, self.settings, self.log, kept
+            self.out,
+            self.results,
+            logs,
+            self.book.seconds,
+            self.settings,
+            self.log,
+            kept,
+            resumed=tuple(self.book.resumed),
         )
 
 

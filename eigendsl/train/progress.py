@@ -10,6 +10,8 @@ state, its checkpoints' ``trainer_state.json``, the report's plots)."""
 from __future__ import annotations
 
 import atexit
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from transformers import TrainerCallback
@@ -104,3 +106,37 @@ def show_progress(trainer: Any, label: str) -> None:
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(StepProgress(label))
+
+
+@contextlib.contextmanager
+def episode_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """The episodes an evaluation stage of ``eigendsl train`` finished out of ``total``, on
+    stderr as its training steps are: a bar on a terminal, else a line at each tenth (``label
+    episodes 12/40``). The stage played minutes on end with nothing said (6 minutes on a loaded
+    machine). The callable takes how many more episodes ended."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        done = [0, 0]  # episodes ended, tenths written
+
+        def line(finished: int) -> None:
+            done[0] += finished
+            tenths = StepProgress.LINES * done[0] // max(total, 1)
+            if tenths > done[1]:
+                done[1] = tenths
+                console.print(f"{label} episodes {done[0]}/{total}", highlight=False)
+
+        yield line
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"{label} episodes", total=total)
+        yield lambda finished: bar.advance(task, finished)

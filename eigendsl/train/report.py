@@ -102,6 +102,7 @@ def write_report(
     seconds: dict[str, float],
     settings: Any,
     kept: tuple[list[str], Path] | None = None,
+    resumed: tuple[str, ...] = (),
 ) -> Path:
     plots = write_plots(out, results, sft_log, grpo_log)
     k = max(int(x) for x in results["base"]["pass_hat_k"])
@@ -189,9 +190,10 @@ def write_report(
         lines.append(_row([family, *cells]))
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     earlier = kept[0] if kept is not None else []
+    part = " (resumed: the command that began it and was stopped is not counted)"
     lines += [
-        f"| {stage}{' (made in an earlier command, kept)' if stage in earlier else ''} "
-        f"| {value:.1f} |"
+        f"| {stage}{' (made in an earlier command, kept)' if stage in earlier else ''}"
+        f"{part if stage in resumed else ''} | {value:.1f} |"
         for stage, value in seconds.items()
     ]
     if kept is not None:
@@ -210,7 +212,12 @@ def write_report(
         lines += [
             "",
             f"GRPO: {rollouts:.1f} s {played}, {max(total - rollouts, 0.0):.1f} s in the loss and "
-            f"its gradients over {len(steps)} steps.",
+            f"its gradients over {len(steps)} steps"
+            + (
+                ", those played before the resume included (the stage's time above is not)."
+                if "grpo" in resumed
+                else "."
+            ),
         ]
     elif (
         0 < rollouts <= seconds.get("grpo", 0.0)
@@ -341,11 +348,13 @@ def write_run_report(
     settings: Any,
     log: Callable[[str], None],
     kept: tuple[list[str], Path] | None = None,
+    resumed: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """``report.md``, its plots and ``summary.json`` in ``out``, each written where it changed
     (``logs``: SFT's and GRPO's records); the summary, ``--json``'s object: each stage's figures
     (``SUMMARY_KEYS``), the seconds per stage, where the report and the run are, the model and
-    the held-out tasks. ``kept``, after a change made stages again: the stages made before it
+    the held-out tasks; ``resumed``: the stages whose seconds are the resuming command's part
+    only. ``kept``, after a change made stages again: the stages made before it
     and the folder of ``previous/`` the report before it is in (the report and the summary name
     both). A finished run read again on a disk it cannot write keeps the
     files it has, and says so."""
@@ -363,6 +372,8 @@ def write_run_report(
             "eval_tasks": results["base"]["tasks"],
         }
     )
+    if resumed:  # their seconds_per_stage is the resuming command's part only
+        summary["resumed_stages"] = list(resumed)
     if kept is not None:
         summary["kept_stages"] = kept[0]
         summary["previous_report"] = str(kept[1] / "report.md")
@@ -372,7 +383,7 @@ def write_run_report(
         if groups is not None:  # and how many of its groups had a signal
             summary["grpo_groups"] = groups
     try:
-        write_report(out, results, *logs, seconds, settings, kept)
+        write_report(out, results, *logs, seconds, settings, kept, resumed)
         write_json_if_changed(out / "summary.json", summary)
     except OSError as exc:
         if exc.errno not in NOT_WRITABLE:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
+from eigendsl.synth import rejections
 from eigendsl.synth.roles import param_key
 from eigendsl.yaml_files import jsonl_rows
 
@@ -93,24 +94,12 @@ def accepted_files(out: Path) -> list[Path]:
 
 def none_accepted(out: Path, spec_dir: Path) -> EigenError:
     """Synthesis in the run folder ``out`` accepted no dialogue: why, by the reasons its verifier
-    gave the dialogues that played the gold plan as written (those with an injected mistake are
-    meant to fail), the most frequent first, and how to go on."""
-    counts: dict[str, int] = {}
-    for path in sorted((out / "synth").glob("gen-*/rejected.jsonl")):
-        rows = []
-        with contextlib.suppress(OSError, UnicodeDecodeError, EigenError):
-            rows = jsonl_rows(path.read_text(), lambda n, e: EigenError(f"line {n}: {e}"))
-        for _, row in rows:  # a file that cannot be read tells no reasons
-            if isinstance(row, dict) and not row.get("mistake"):
-                for reason in row.get("reasons") or []:
-                    counts[str(reason)] = counts.get(str(reason), 0) + 1
-    top = sorted(counts.items(), key=lambda item: -item[1])[:3]
-    why = "; ".join(f"{reason} ({count}x)" for reason, count in top) or "no reasons were recorded"
-    return EigenError(
-        f"synthesis accepted no dialogue in {out / 'synth'}: the gold dialogues failed their "
-        f"checks ({why}). Fix the checks or the gold plans (`eigendsl lint {spec_dir}` plays every "
-        "gold plan and names the statements it fails), then run the same command again: "
-        "synthesis is made again, nothing after it has run"
+    gave the dialogues that played the gold plan as written, one entry per failing statement, the
+    most frequent first, and how to go on (as ``eigendsl synth`` says it)."""
+    return rejections.none_accepted(
+        out / "synth",
+        spec_dir,
+        "run the same command again: synthesis is made again, nothing after it has run",
     )
 
 

@@ -32,6 +32,9 @@ from eigendsl.train.stage_inputs import (
     why_made_again,
 )
 
+# The stages that train a model: they resume from a checkpoint, and nothing else they leave
+_TRAINED = ("sft", "user_sft", "grpo")
+
 
 class StageBook:
     """A run's stages as :class:`~eigendsl.train.pipeline.Pipeline` makes them: :meth:`timed`
@@ -52,6 +55,9 @@ class StageBook:
         # folder of previous/ that what this command made again replaces went into (None: none).
         self.marks: dict[str, str | None] = {}
         self.kept: list[str] = []
+        # the stages that went on from what a command cut short kept: their time is this
+        # command's part only (the report says so)
+        self.resumed: list[str] = []
         self.aside: Path | None = None
         # the stages a changed setting makes again (runfolder.Taken.redone): "made" or "started",
         # and the settings in words; what they replaced is in self.aside already
@@ -84,7 +90,11 @@ class StageBook:
                 self.made[stage] = previous.get("made_from")
                 self.marks[stage] = previous.get("made")
                 self.kept.append(stage)
-                return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
+                if previous.get("resumed"):
+                    self.resumed.append(stage)
+                return {
+                    k: v for k, v in previous.items() if k not in ("made_from", "made", "resumed")
+                }
             if stage in self.redone:
                 verb, settings = self.redone[stage]
                 self.log(
@@ -92,8 +102,9 @@ class StageBook:
                     f"{self.aside}"
                 )
             else:
-                resumed = "resumed: started earlier from the same inputs" if started else "running"
-                self.log(f"[{stage}] {resumed}")
+                if started and self._kept_anything(stage):
+                    self.resumed.append(stage)
+                self.log(f"[{stage}] {self._start_word(stage) if started else 'running'}")
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
             verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
@@ -114,11 +125,38 @@ class StageBook:
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
         mark = new_mark()
-        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark})
+        resumed = {"resumed": True} if stage in self.resumed else {}
+        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark, **resumed})
         started_marker(self.out, stage).unlink(missing_ok=True)
         self.made[stage] = made_from
         self.marks[stage] = mark
         return data
+
+    def _start_word(self, stage: str) -> str:
+        """How a stage begun earlier from the same inputs goes on: resumed from what it kept, or
+        started again where it stopped before it saved anything (an SFT killed before its first
+        checkpoint trains from step 0 again: "resumed" read as though it went on)."""
+        if self._kept_anything(stage):
+            return "resumed: started earlier from the same inputs"
+        what = "checkpoint" if stage in _TRAINED else "result"
+        return (
+            f"started again: it began earlier from the same inputs, but no {what} was saved "
+            "to resume from"
+        )
+
+    def _kept_anything(self, stage: str) -> bool:
+        """Whether ``stage`` left what a run resumes from: a checkpoint of a trained model, the
+        files of another stage (synthesis's generations, an evaluation's episodes)."""
+        for name in self.stage_files(stage):
+            path = self.out / name
+            if stage in _TRAINED:
+                if path.is_dir() and any(path.glob("**/checkpoint-*")):
+                    return True
+            elif (path.is_dir() and any(path.iterdir())) or (
+                path.is_file() and path.stat().st_size
+            ):
+                return True
+        return False
 
     def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
         """What ``stage`` reads now (:data:`~eigendsl.train.stage_inputs.READS`), the models of
