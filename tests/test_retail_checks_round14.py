@@ -1,5 +1,6 @@
 """Retail's checks against the holes review nL4 found in the reward after round 13, and the
-honest wordings that lost it (not yet "Order total: 365.4 -> 347.5", whose start no name tells), each loosening beside false twins that still fail.
+honest wordings that lost it (not yet "Order total: 365.4 -> 347.5", whose start no name
+tells), each loosening beside false twins that still fail.
 
 - The items kept given the refund's amount as their value ("The items you keep are worth
   144.0"; block `kept_told`).
