@@ -298,7 +298,7 @@ def verify(trace):
         v_new_total_13 = rt.let_value(v_new_total_3)
     except Exception as _e:
         v_new_total_13 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:365:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
+    'retail/checks/blocks.chk:367:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
     _raised = False
     try:
         _v = round(rt.let_value(v_old_total_12), 2) != round(rt.let_value(v_new_total_13), 2) and any((any((any((rt.text_says(v_t_15, v_w_16) for v_w_16 in rt.elements(rt.let_value(v_total_fell_17) if rt.let_value(v_new_total_13) > rt.let_value(v_old_total_12) else rt.let_value(v_total_rose_18)))) for v_t_15 in rt.elements(rt.sentences(v_m_14['content'])) if rt.text_says(v_t_15, rt.let_value(v_old_total_12)) and rt.text_says(v_t_15, rt.let_value(v_new_total_13)))) for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'assistant'))
@@ -313,7 +313,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)" (where old_total = round(new_total - difference, 2)) (in block total_direction, used at retail/checks/tasks.chk:668)', _why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)", 'retail/checks/blocks.chk', 365, 5, _vals))
+        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)" (where old_total = round(new_total - difference, 2)) (in block total_direction, used at retail/checks/tasks.chk:668)', _why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)", 'retail/checks/blocks.chk', 367, 5, _vals))
     'retail/checks/tasks.chk:669:9: use shares_told("exchange_delivered_order_items")'
     try:
         v_write_19 = 'exchange_delivered_order_items'
