@@ -88,7 +88,7 @@ def block_amounts_told(trace, _failures, _hard, _soft, _within, v_outcomes_1, _a
     return (_hard, _soft)
 
 def block_destination_told(trace, _failures, _hard, _soft, _within, v_write_1, v_order_id_2, v_to_3, _args, _rule):
-    """Block 'destination_told' (retail/checks/blocks.chk:308)."""
+    """Block 'destination_told' (retail/checks/blocks.chk:310)."""
     initial = trace.initial
     calls = trace.calls
     messages = trace.messages
@@ -97,55 +97,60 @@ def block_destination_told(trace, _failures, _hard, _soft, _within, v_write_1, v
     except Exception as _e:
         v_original_method_8 = rt.let_failed(_e)
     try:
-        v_nowhere_16 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
+        v_place_contrasts_13 = ['not', 'no', 'never', 'instead of', 'rather than', 'not to', 'not back to', 'not on', 'not into', 'not onto', 'not as', 'not by', 'not in', 'and not', 'but not']
     except Exception as _e:
-        v_nowhere_16 = rt.let_failed(_e)
+        v_place_contrasts_13 = rt.let_failed(_e)
     try:
-        v_refund_words_20 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_nowhere_19 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
     except Exception as _e:
-        v_refund_words_20 = rt.let_failed(_e)
+        v_nowhere_19 = rt.let_failed(_e)
     try:
-        v_money_verbs_21 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_23 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_21 = rt.let_failed(_e)
+        v_refund_words_23 = rt.let_failed(_e)
     try:
-        v_money_told_22 = rt.let_value(v_refund_words_20) + rt.let_value(v_money_verbs_21) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect']
+        v_money_verbs_24 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_told_22 = rt.let_failed(_e)
+        v_money_verbs_24 = rt.let_failed(_e)
     try:
-        v_place_contrasts_24 = ['not', 'no', 'never', 'instead of', 'rather than', 'not to', 'not back to', 'not on', 'not into', 'not onto', 'not as', 'not by', 'not in', 'and not', 'but not']
+        v_money_told_25 = rt.let_value(v_refund_words_23) + rt.let_value(v_money_verbs_24) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect']
     except Exception as _e:
-        v_place_contrasts_24 = rt.let_failed(_e)
+        v_money_told_25 = rt.let_failed(_e)
     try:
-        v_method_kinds_27 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['paypal'], 'names': ['paypal']}]
+        v_method_kinds_31 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['paypal'], 'names': ['paypal']}]
     except Exception as _e:
-        v_method_kinds_27 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:309:5: let methods = initial.users[initial.orders[order_id].user_id].payment_methods'
+        v_method_kinds_31 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:311:5: let methods = initial.users[initial.orders[order_id].user_id].payment_methods'
     try:
         v_methods_4 = rt.row(initial['users'], rt.row(initial['orders'], rt.let_value(v_order_id_2), 'orders')['user_id'], 'users')['payment_methods']
     except Exception as _e:
         v_methods_4 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:310:5: let kinds_to = [p.kind for p in methods where p.id in to]'
+    'retail/checks/blocks.chk:312:5: let kinds_to = [p.kind for p in methods where p.id in to]'
     try:
         v_kinds_to_6 = [v_p_5['kind'] for v_p_5 in rt.elements(rt.let_value(v_methods_4)) if rt.member(v_p_5['id'], rt.let_value(v_to_3))]
     except Exception as _e:
         v_kinds_to_6 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:311:5: let elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]'
+    'retail/checks/blocks.chk:313:5: let elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]'
     try:
         v_elsewhere_9 = [v_n_7 for v_n_7 in rt.elements(rt.let_value(v_original_method_8)) if not rt.member(rt.row(initial['orders'], rt.let_value(v_order_id_2), 'orders')['payment_method_id'], rt.let_value(v_to_3))]
     except Exception as _e:
         v_elsewhere_9 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:312:5: let other_digits = [p.last_four for p in methods where not (p.id in to) and "last_four" in p and p.last_four != null]'
+    'retail/checks/blocks.chk:314:5: let other_digits = [p.last_four for p in methods where not (p.id in to) and "last_four" in p and p.last_four != null]'
     try:
         v_other_digits_11 = [rt.optional_field(v_p_10, 'last_four') for v_p_10 in rt.elements(rt.let_value(v_methods_4)) if (not rt.member(v_p_10['id'], rt.let_value(v_to_3)) and rt.member('last_four', v_p_10)) and rt.optional_field(v_p_10, 'last_four') != None]
     except Exception as _e:
         v_other_digits_11 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:313:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
+    'retail/checks/blocks.chk:315:5: let lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]'
+    try:
+        v_lone_contrasts_14 = [v_f_12 for v_f_12 in rt.elements(rt.let_value(v_place_contrasts_13)) if len(rt.words(v_f_12)) == 1]
+    except Exception as _e:
+        v_lone_contrasts_14 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:316:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
     _raised = False
     try:
-        _v = len(rt.let_value(v_to_3)) > 0 and any((any((any((rt.text_says(v_t_14, v_w_15) and (not any((((rt.text_says(v_t_14, v_f_23 + ' ' + v_w_15) or rt.text_says(v_t_14, v_f_23 + ' your ' + v_w_15)) or rt.text_says(v_t_14, v_f_23 + ' the ' + v_w_15)) or rt.text_says(v_t_14, v_f_23 + ' a ' + v_w_15) for v_f_23 in rt.elements(rt.let_value(v_place_contrasts_24))))) for v_w_15 in rt.elements(rt.let_value(v_nowhere_16) + rt.let_value(v_other_digits_11) + [rt.text_of(v_x_17).lower() for v_x_17 in rt.elements(rt.words(v_t_14)) if (((rt.contains(rt.text_of(v_x_17).lower(), 'gift_') or rt.contains(rt.text_of(v_x_17).lower(), 'card_')) or rt.contains(rt.text_of(v_x_17).lower(), 'paypal_')) and rt.text_of(v_x_17).lower() != 'gift_card') and (not any((rt.text_of(v_d_18).lower() == rt.text_of(v_x_17).lower() for v_d_18 in rt.elements(rt.let_value(v_to_3)))))] + (rt.let_value(v_elsewhere_9) if len(rt.amounts(v_t_14)) > 0 or any((rt.text_says(v_t_14, v_v_19) for v_v_19 in rt.elements(rt.let_value(v_money_told_22)))) else [])))) or ((len(rt.amounts(v_t_14)) > 0 or any((rt.text_says(v_t_14, v_v_25) for v_v_25 in rt.elements(rt.let_value(v_money_told_22))))) and any((any((rt.text_says(v_t_14, v_w_29) and (not any((((rt.text_says(v_t_14, v_f_30 + ' ' + v_w_29) or rt.text_says(v_t_14, v_f_30 + ' your ' + v_w_29)) or rt.text_says(v_t_14, v_f_30 + ' the ' + v_w_29)) or rt.text_says(v_t_14, v_f_30 + ' a ' + v_w_29) for v_f_30 in rt.elements(rt.let_value(v_place_contrasts_24))))) for v_w_29 in rt.elements(v_k_26['names']))) for v_k_26 in rt.elements(rt.let_value(v_method_kinds_27)) if not any((rt.member(v_d_28, v_k_26['kinds']) for v_d_28 in rt.elements(rt.let_value(v_kinds_to_6))))))) for v_t_14 in rt.elements(rt.sentences(v_m_12['content'])))) for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'assistant' and any((v_c_13['position'] < v_m_12['position'] for v_c_13 in rt.elements(calls) if v_c_13['tool'] == rt.let_value(v_write_1) and v_c_13['ok']))))
+        _v = len(rt.let_value(v_to_3)) > 0 and any((any((any((rt.text_says(v_t_17, v_w_18) and (not any((rt.text_says(v_t_17, v_x_26 + ' ' + v_w_18) for v_x_26 in rt.elements(rt.words(v_t_17)))) or any((not rt.member(rt.text_of(v_x_27).lower(), rt.let_value(v_lone_contrasts_14)) and (not any(((rt.text_says(v_t_17, v_f_28 + ' ' + v_x_27 + ' ' + v_w_18) or (rt.text_says(v_f_28, v_x_27) and rt.text_says(v_t_17, v_f_28 + ' ' + v_w_18))) and (not rt.text_says(v_t_17, 'not ' + v_f_28 + ' ' + v_x_27 + ' ' + v_w_18)) for v_f_28 in rt.elements(rt.let_value(v_place_contrasts_13))))) for v_x_27 in rt.elements(rt.words(v_t_17)) if rt.text_says(v_t_17, v_x_27 + ' ' + v_w_18)))) for v_w_18 in rt.elements(rt.let_value(v_nowhere_19) + rt.let_value(v_other_digits_11) + [rt.text_of(v_x_20).lower() for v_x_20 in rt.elements(rt.words(v_t_17)) if (((rt.contains(rt.text_of(v_x_20).lower(), 'gift_') or rt.contains(rt.text_of(v_x_20).lower(), 'card_')) or rt.contains(rt.text_of(v_x_20).lower(), 'paypal_')) and rt.text_of(v_x_20).lower() != 'gift_card') and (not any((rt.text_of(v_d_21).lower() == rt.text_of(v_x_20).lower() for v_d_21 in rt.elements(rt.let_value(v_to_3)))))] + (rt.let_value(v_elsewhere_9) if len(rt.amounts(v_t_17)) > 0 or any((rt.text_says(v_t_17, v_v_22) for v_v_22 in rt.elements(rt.let_value(v_money_told_25)))) else [])))) or ((len(rt.amounts(v_t_17)) > 0 or any((rt.text_says(v_t_17, v_v_29) for v_v_29 in rt.elements(rt.let_value(v_money_told_25))))) and any((any((rt.text_says(v_t_17, v_w_33) and (not any((rt.text_says(v_t_17, v_x_34 + ' ' + v_w_33) for v_x_34 in rt.elements(rt.words(v_t_17)))) or any((not rt.member(rt.text_of(v_x_35).lower(), rt.let_value(v_lone_contrasts_14)) and (not any(((rt.text_says(v_t_17, v_f_36 + ' ' + v_x_35 + ' ' + v_w_33) or (rt.text_says(v_f_36, v_x_35) and rt.text_says(v_t_17, v_f_36 + ' ' + v_w_33))) and (not rt.text_says(v_t_17, 'not ' + v_f_36 + ' ' + v_x_35 + ' ' + v_w_33)) for v_f_36 in rt.elements(rt.let_value(v_place_contrasts_13))))) for v_x_35 in rt.elements(rt.words(v_t_17)) if rt.text_says(v_t_17, v_x_35 + ' ' + v_w_33)))) for v_w_33 in rt.elements(v_k_30['names']))) for v_k_30 in rt.elements(rt.let_value(v_method_kinds_31)) if not any((rt.member(v_d_32, v_k_30['kinds']) for v_d_32 in rt.elements(rt.let_value(v_kinds_to_6))))))) for v_t_17 in rt.elements(rt.sentences(v_m_15['content'])))) for v_m_15 in rt.elements(messages) if v_m_15['role'] == 'assistant' and any((v_c_16['position'] < v_m_15['position'] for v_c_16 in rt.elements(calls) if v_c_16['tool'] == rt.let_value(v_write_1) and v_c_16['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and not any(f in place_contrasts: (((says(t, (f + " ") + w) or says(t, (f + " your ") + w)) or says(t, (f + " the ") + w)) or says(t, (f + " a ") + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and not any(f in place_contrasts: (((says(t, (f + " ") + w) or says(t, (f + " your ") + w)) or says(t, (f + " the ") + w)) or says(t, (f + " a ") + w)))))))))))', True) + _where((_args[0], _args[1], _args[2], 'methods = initial.users[initial.orders[order_id].user_id].payment_methods', 'kinds_to = [p.kind for p in methods where p.id in to]', 'elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]', 'other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]'))
+        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w))))))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w)))))))))))))))', True) + _where((_args[0], _args[1], _args[2], 'methods = initial.users[initial.orders[order_id].user_id].payment_methods', 'kinds_to = [p.kind for p in methods where p.id in to]', 'elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]', 'other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]', 'lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]'))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -155,7 +160,7 @@ def block_destination_told(trace, _failures, _hard, _soft, _within, v_write_1, v
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"' + _where((_args[0], _args[1], _args[2], 'methods = initial.users[initial.orders[order_id].user_id].payment_methods', 'kinds_to = [p.kind for p in methods where p.id in to]', 'elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]', 'other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]')) + ' (in ' + _within + ')', _rule + (_why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write'), 'retail/checks/blocks.chk', 313, 5, _vals))
+        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"' + _where((_args[0], _args[1], _args[2], 'methods = initial.users[initial.orders[order_id].user_id].payment_methods', 'kinds_to = [p.kind for p in methods where p.id in to]', 'elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]', 'other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]', 'lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]')) + ' (in ' + _within + ')', _rule + (_why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write'), 'retail/checks/blocks.chk', 316, 5, _vals))
     return (_hard, _soft)
 
 def block_direction_told(trace, _failures, _hard, _soft, _within, v_difference_1, v_new_options_2, v_old_options_3, v_new_price_4, v_old_price_5, _args, _rule):
@@ -308,6 +313,36 @@ def block_direction_told(trace, _failures, _hard, _soft, _within, v_difference_1
         _failures.append(rt.Failure('forbid difference != 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not (any(w in (charge_verbs if difference < 0 else refund_verbs): says(t, w)) and not any(w in (refund_verbs if difference < 0 else charge_verbs) + told_undone: says(t, w))): (any(w in paying: says(t, w)) and not any(w in unpaying: says(t, w))) or (not any(r in refs: says(t, r)) and beside(t, abs(difference), [{value: abs(difference), names: wrong_way}, {value: abs(difference) + 1, names: right_way}]) and not beside(t, abs(difference), [{value: abs(difference), names: right_way}, {value: abs(difference) + 1, names: wrong_way}])))) else "the agent told the difference the wrong way (the customer paying a refund, or getting back a charge)"' + _where((_args[0], _args[1], _args[2], 'new_refs = (new_variant + [o for o in new_options where (len(numbers(o)) == 0 or len(words(o)) > 1)]) + ["the " + o for o in new_options where (len(numbers(o)) == 0 or len(words(o)) > 1)]', 'old_refs = ((old_variant + [o for o in old_options where (len(numbers(o)) == 0 or len(words(o)) > 1)]) + ["the " + o for o in old_options where (len(numbers(o)) == 0 or len(words(o)) > 1)]) + ["your " + o for o in old_options where (len(numbers(o)) == 0 or len(words(o)) > 1)]', 'refs = new_refs + old_refs', 'paying = you_pay if difference < 0 else you_get', 'unpaying = (cheaper + not_done) + ["nothing", "anything", "pay with", "pay from", "paid with", "paid from"] if difference < 0 else (dearer + not_done) + ["nothing", "anything"]', 'wrong_way = dearer + charge_way if difference < 0 else cheaper + refund_way', 'right_way = cheaper + refund_way if difference < 0 else dearer + charge_way')) + ' (in ' + _within + ')', _rule + (_why if _raised else 'the agent told the difference the wrong way (the customer paying a refund, or getting back a charge)'), 'retail/checks/tasks.chk', 411, 5, _vals))
     return (_hard, _soft)
 
+def block_kept_told(trace, _failures, _hard, _soft, _within, v_write_1, v_refund_2, v_kept_3, _args, _rule):
+    """Block 'kept_told' (retail/checks/blocks.chk:356)."""
+    calls = trace.calls
+    messages = trace.messages
+    try:
+        v_kept_names_7 = ['items you keep', "items you're keeping", 'items you’re keeping', 'items you are keeping', 'item you keep', "item you're keeping", 'item you’re keeping', 'kept items', 'items kept', 'remaining items', 'items remaining', 'remaining item', 'rest of your order', 'rest of the order', 'rest of the items', 'what you keep', "what you're keeping", 'what you’re keeping', 'you keep', "you're keeping", 'you’re keeping', 'you are keeping', 'keeping', 'remains', 'remain', 'left in your order', 'still in your order', 'remaining items come to', 'items you keep come to', 'rest of your order comes to', 'rest of the order comes to']
+    except Exception as _e:
+        v_kept_names_7 = rt.let_failed(_e)
+    try:
+        v_refund_words_8 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_8 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:357:5: forbid len(kept) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, refund): beside(t, refund, [{value: refund, names: kept_names}, {value: -1.0, names: refund_words}]))) else "the agent told the refund as the value of the items the customer keeps (they are worth the order\'s total less the refund), after the write"'
+    _raised = False
+    try:
+        _v = len(rt.let_value(v_kept_3)) > 0 and any((any((rt.beside(v_t_6, rt.let_value(v_refund_2), [{'value': rt.let_value(v_refund_2), 'names': rt.let_value(v_kept_names_7)}, {'value': -1.0, 'names': rt.let_value(v_refund_words_8)}]) for v_t_6 in rt.elements(rt.sentences(v_m_4['content'])) if rt.text_says(v_t_6, rt.let_value(v_refund_2)))) for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'assistant' and any((v_c_5['position'] < v_m_4['position'] for v_c_5 in rt.elements(calls) if v_c_5['tool'] == rt.let_value(v_write_1) and v_c_5['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(len(kept) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where says(t, refund): beside(t, refund, [{value: refund, names: kept_names}, {value: -1.0, names: refund_words}]))))', True) + _where((_args[0], _args[1], _args[2]))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid len(kept) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, refund): beside(t, refund, [{value: refund, names: kept_names}, {value: -1.0, names: refund_words}]))) else "the agent told the refund as the value of the items the customer keeps (they are worth the order\'s total less the refund), after the write"' + _where((_args[0], _args[1], _args[2])) + ' (in ' + _within + ')', _rule + (_why if _raised else "the agent told the refund as the value of the items the customer keeps (they are worth the order's total less the refund), after the write"), 'retail/checks/blocks.chk', 357, 5, _vals))
+    return (_hard, _soft)
+
 def block_outcome_told(trace, _failures, _hard, _soft, _within, v_write_1, v_outcomes_2, v_values_3, v_words_4, v_named_5, _args, _rule):
     """Block 'outcome_told' (retail/checks/blocks.chk:138)."""
     initial = trace.initial
@@ -428,19 +463,23 @@ def block_outcome_told(trace, _failures, _hard, _soft, _within, v_write_1, v_out
     return (_hard, _soft)
 
 def block_paid_once(trace, _failures, _hard, _soft, _within, v_write_1, v_outcomes_2, v_again_3, _args, _rule):
-    """Block 'paid_once' (retail/checks/blocks.chk:331)."""
+    """Block 'paid_once' (retail/checks/blocks.chk:342)."""
     calls = trace.calls
     messages = trace.messages
     try:
-        v_told_undone_10 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_charge_verbs_9 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_told_undone_10 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:332:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)): any(w in again: says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, n + " " + w))))) else "the agent told the customer the outcome comes twice (again, another, a second time), after the write"'
+        v_charge_verbs_9 = rt.let_failed(_e)
+    try:
+        v_told_undone_11 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_told_undone_11 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:343:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) or (len(outcomes) > 0 and len(amounts(t)) == 0 and any(v in ["refund", "refunded", "refunding", "credited", "reimbursed"] + charge_verbs: says(t, v)) and not any(n in told_undone: says(t, n))): any(w in again: says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, n + " " + w))))) else "the agent told the customer the outcome comes twice (again, another, a second time), after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_6, v_w_8) and (not any((rt.text_says(v_t_6, v_n_9 + ' ' + v_w_8) for v_n_9 in rt.elements(rt.let_value(v_told_undone_10) + ['not be', "won't be", 'won’t be', 'not be paid'])))) for v_w_8 in rt.elements(rt.let_value(v_again_3)))) for v_t_6 in rt.elements(rt.sentences(v_m_4['content'])) if any((rt.text_says(v_t_6, v_o_7) for v_o_7 in rt.elements(rt.let_value(v_outcomes_2)))))) for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'assistant' and any((v_c_5['position'] < v_m_4['position'] for v_c_5 in rt.elements(calls) if v_c_5['tool'] == rt.let_value(v_write_1) and v_c_5['ok']))))
+        _v = any((any((any((rt.text_says(v_t_6, v_w_12) and (not any((rt.text_says(v_t_6, v_n_13 + ' ' + v_w_12) for v_n_13 in rt.elements(rt.let_value(v_told_undone_11) + ['not be', "won't be", 'won’t be', 'not be paid'])))) for v_w_12 in rt.elements(rt.let_value(v_again_3)))) for v_t_6 in rt.elements(rt.sentences(v_m_4['content'])) if any((rt.text_says(v_t_6, v_o_7) for v_o_7 in rt.elements(rt.let_value(v_outcomes_2)))) or (((len(rt.let_value(v_outcomes_2)) > 0 and len(rt.amounts(v_t_6)) == 0) and any((rt.text_says(v_t_6, v_v_8) for v_v_8 in rt.elements(['refund', 'refunded', 'refunding', 'credited', 'reimbursed'] + rt.let_value(v_charge_verbs_9))))) and (not any((rt.text_says(v_t_6, v_n_10) for v_n_10 in rt.elements(rt.let_value(v_told_undone_11)))))))) for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'assistant' and any((v_c_5['position'] < v_m_4['position'] for v_c_5 in rt.elements(calls) if v_c_5['tool'] == rt.let_value(v_write_1) and v_c_5['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where any(o in outcomes: says(t, o)): any(w in again: (says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, (n + " ") + w))))))', True) + _where((_args[0], _args[1], _args[2]))
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) or (((len(outcomes) > 0 and len(amounts(t)) == 0) and any(v in ["refund", "refunded", "refunding", "credited", "reimbursed"] + charge_verbs: says(t, v))) and not any(n in told_undone: says(t, n)))): any(w in again: (says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, (n + " ") + w))))))', True) + _where((_args[0], _args[1], _args[2]))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -450,7 +489,7 @@ def block_paid_once(trace, _failures, _hard, _soft, _within, v_write_1, v_outcom
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)): any(w in again: says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, n + " " + w))))) else "the agent told the customer the outcome comes twice (again, another, a second time), after the write"' + _where((_args[0], _args[1], _args[2])) + ' (in ' + _within + ')', _rule + (_why if _raised else 'the agent told the customer the outcome comes twice (again, another, a second time), after the write'), 'retail/checks/blocks.chk', 332, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) or (len(outcomes) > 0 and len(amounts(t)) == 0 and any(v in ["refund", "refunded", "refunding", "credited", "reimbursed"] + charge_verbs: says(t, v)) and not any(n in told_undone: says(t, n))): any(w in again: says(t, w) and not any(n in told_undone + ["not be", "won\'t be", "won’t be", "not be paid"]: says(t, n + " " + w))))) else "the agent told the customer the outcome comes twice (again, another, a second time), after the write"' + _where((_args[0], _args[1], _args[2])) + ' (in ' + _within + ')', _rule + (_why if _raised else 'the agent told the customer the outcome comes twice (again, another, a second time), after the write'), 'retail/checks/blocks.chk', 343, 5, _vals))
     return (_hard, _soft)
 
 def block_promised_nothing(trace, _failures, _hard, _soft, _within, _rule):
@@ -684,6 +723,35 @@ def block_status_told(trace, _failures, _hard, _soft, _within, v_status_1, v_oth
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s"' + _where((_args[0], _args[1], _args[2], 'later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]', 'moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]', 'other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))')) + ' (in ' + _within + ')', _rule + (_why if _raised else "the agent said another status than the latest order's"), 'retail/checks/blocks.chk', 25, 5, _vals))
+    return (_hard, _soft)
+
+def block_total_direction(trace, _failures, _hard, _soft, _within, v_old_total_1, v_new_total_2, _args, _rule):
+    """Block 'total_direction' (retail/checks/blocks.chk:366)."""
+    messages = trace.messages
+    try:
+        v_total_fell_6 = ['down', 'dropped', 'drop', 'decreased', 'decrease', 'fell', 'fallen', 'lower', 'lowered', 'reduced', 'less', 'cheaper', 'smaller']
+    except Exception as _e:
+        v_total_fell_6 = rt.let_failed(_e)
+    try:
+        v_total_rose_7 = ['up', 'rose', 'risen', 'increased', 'increase', 'higher', 'raised', 'more', 'dearer', 'pricier', 'larger', 'bigger']
+    except Exception as _e:
+        v_total_rose_7 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:367:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
+    _raised = False
+    try:
+        _v = round(rt.let_value(v_old_total_1), 2) != round(rt.let_value(v_new_total_2), 2) and any((any((any((rt.text_says(v_t_4, v_w_5) for v_w_5 in rt.elements(rt.let_value(v_total_fell_6) if rt.let_value(v_new_total_2) > rt.let_value(v_old_total_1) else rt.let_value(v_total_rose_7)))) for v_t_4 in rt.elements(rt.sentences(v_m_3['content'])) if rt.text_says(v_t_4, rt.let_value(v_old_total_1)) and rt.text_says(v_t_4, rt.let_value(v_new_total_2)))) for v_m_3 in rt.elements(messages) if v_m_3['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where (says(t, old_total) and says(t, new_total)): any(w in total_fell if new_total > old_total else total_rose: says(t, w)))))', True) + _where((_args[0], _args[1]))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"' + _where((_args[0], _args[1])) + ' (in ' + _within + ')', _rule + (_why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)"), 'retail/checks/blocks.chk', 367, 5, _vals))
     return (_hard, _soft)
 
 def policy_rule_confirm_each_write(trace, _failures, _hard, _soft):

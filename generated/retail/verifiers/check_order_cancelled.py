@@ -23,53 +23,57 @@ def verify(trace):
     except Exception as _e:
         v_original_method_12 = rt.let_failed(_e)
     try:
-        v_nowhere_20 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
+        v_place_contrasts_17 = ['not', 'no', 'never', 'instead of', 'rather than', 'not to', 'not back to', 'not on', 'not into', 'not onto', 'not as', 'not by', 'not in', 'and not', 'but not']
     except Exception as _e:
-        v_nowhere_20 = rt.let_failed(_e)
+        v_place_contrasts_17 = rt.let_failed(_e)
     try:
-        v_refund_words_24 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_nowhere_23 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
     except Exception as _e:
-        v_refund_words_24 = rt.let_failed(_e)
+        v_nowhere_23 = rt.let_failed(_e)
     try:
-        v_money_verbs_25 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_27 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_25 = rt.let_failed(_e)
+        v_refund_words_27 = rt.let_failed(_e)
     try:
-        v_money_told_26 = rt.let_value(v_refund_words_24) + rt.let_value(v_money_verbs_25) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect']
+        v_money_verbs_28 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_told_26 = rt.let_failed(_e)
+        v_money_verbs_28 = rt.let_failed(_e)
     try:
-        v_place_contrasts_28 = ['not', 'no', 'never', 'instead of', 'rather than', 'not to', 'not back to', 'not on', 'not into', 'not onto', 'not as', 'not by', 'not in', 'and not', 'but not']
+        v_money_told_29 = rt.let_value(v_refund_words_27) + rt.let_value(v_money_verbs_28) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect']
     except Exception as _e:
-        v_place_contrasts_28 = rt.let_failed(_e)
+        v_money_told_29 = rt.let_failed(_e)
     try:
-        v_method_kinds_31 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['paypal'], 'names': ['paypal']}]
+        v_method_kinds_35 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['paypal'], 'names': ['paypal']}]
     except Exception as _e:
-        v_method_kinds_31 = rt.let_failed(_e)
+        v_method_kinds_35 = rt.let_failed(_e)
     try:
-        v_again_words_38 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
+        v_again_words_44 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
     except Exception as _e:
-        v_again_words_38 = rt.let_failed(_e)
+        v_again_words_44 = rt.let_failed(_e)
     try:
-        v_total_names_42 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
+        v_more_words_45 = ['additional', 'extra', 'more', 'further', 'plus', 'also']
     except Exception as _e:
-        v_total_names_42 = rt.let_failed(_e)
+        v_more_words_45 = rt.let_failed(_e)
     try:
-        v_recap_words_55 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_total_names_49 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
-        v_recap_words_55 = rt.let_failed(_e)
+        v_total_names_49 = rt.let_failed(_e)
     try:
-        v_cancellation_done_64 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
+        v_recap_words_62 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_cancellation_done_64 = rt.let_failed(_e)
+        v_recap_words_62 = rt.let_failed(_e)
     try:
-        v_denials_66 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "not something i'm able", 'not something i’m able', "not something we're able", 'not something we’re able', 'not something i am able', 'not something we are able', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+        v_cancellation_done_71 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
     except Exception as _e:
-        v_denials_66 = rt.let_failed(_e)
+        v_cancellation_done_71 = rt.let_failed(_e)
     try:
-        v_cancellation_undone_67 = rt.let_value(v_denials_66) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+        v_denials_73 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "not something i'm able", 'not something i’m able', "not something we're able", 'not something we’re able', 'not something i am able', 'not something we are able', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
     except Exception as _e:
-        v_cancellation_undone_67 = rt.let_failed(_e)
+        v_denials_73 = rt.let_failed(_e)
+    try:
+        v_cancellation_undone_74 = rt.let_value(v_denials_73) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+    except Exception as _e:
+        v_cancellation_undone_74 = rt.let_failed(_e)
     'retail/checks/tasks.chk:13:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
     'retail/checks/tasks.chk:14:9: use confirm_each_write'
@@ -204,32 +208,37 @@ def verify(trace):
         v_to_7 = [v_p_6['payment_method_id'] for v_p_6 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])]
     except Exception as _e:
         v_to_7 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:309:5: let methods = initial.users[initial.orders[order_id].user_id].payment_methods'
+    'retail/checks/blocks.chk:311:5: let methods = initial.users[initial.orders[order_id].user_id].payment_methods'
     try:
         v_methods_8 = rt.row(initial['users'], rt.row(initial['orders'], rt.let_value(v_order_id_5), 'orders')['user_id'], 'users')['payment_methods']
     except Exception as _e:
         v_methods_8 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:310:5: let kinds_to = [p.kind for p in methods where p.id in to]'
+    'retail/checks/blocks.chk:312:5: let kinds_to = [p.kind for p in methods where p.id in to]'
     try:
         v_kinds_to_10 = [v_p_9['kind'] for v_p_9 in rt.elements(rt.let_value(v_methods_8)) if rt.member(v_p_9['id'], rt.let_value(v_to_7))]
     except Exception as _e:
         v_kinds_to_10 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:311:5: let elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]'
+    'retail/checks/blocks.chk:313:5: let elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)]'
     try:
         v_elsewhere_13 = [v_n_11 for v_n_11 in rt.elements(rt.let_value(v_original_method_12)) if not rt.member(rt.row(initial['orders'], rt.let_value(v_order_id_5), 'orders')['payment_method_id'], rt.let_value(v_to_7))]
     except Exception as _e:
         v_elsewhere_13 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:312:5: let other_digits = [p.last_four for p in methods where not (p.id in to) and "last_four" in p and p.last_four != null]'
+    'retail/checks/blocks.chk:314:5: let other_digits = [p.last_four for p in methods where not (p.id in to) and "last_four" in p and p.last_four != null]'
     try:
         v_other_digits_15 = [rt.optional_field(v_p_14, 'last_four') for v_p_14 in rt.elements(rt.let_value(v_methods_8)) if (not rt.member(v_p_14['id'], rt.let_value(v_to_7)) and rt.member('last_four', v_p_14)) and rt.optional_field(v_p_14, 'last_four') != None]
     except Exception as _e:
         v_other_digits_15 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:313:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
+    'retail/checks/blocks.chk:315:5: let lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]'
+    try:
+        v_lone_contrasts_18 = [v_f_16 for v_f_16 in rt.elements(rt.let_value(v_place_contrasts_17)) if len(rt.words(v_f_16)) == 1]
+    except Exception as _e:
+        v_lone_contrasts_18 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:316:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
     _raised = False
     try:
-        _v = len(rt.let_value(v_to_7)) > 0 and any((any((any((rt.text_says(v_t_18, v_w_19) and (not any((((rt.text_says(v_t_18, v_f_27 + ' ' + v_w_19) or rt.text_says(v_t_18, v_f_27 + ' your ' + v_w_19)) or rt.text_says(v_t_18, v_f_27 + ' the ' + v_w_19)) or rt.text_says(v_t_18, v_f_27 + ' a ' + v_w_19) for v_f_27 in rt.elements(rt.let_value(v_place_contrasts_28))))) for v_w_19 in rt.elements(rt.let_value(v_nowhere_20) + rt.let_value(v_other_digits_15) + [rt.text_of(v_x_21).lower() for v_x_21 in rt.elements(rt.words(v_t_18)) if (((rt.contains(rt.text_of(v_x_21).lower(), 'gift_') or rt.contains(rt.text_of(v_x_21).lower(), 'card_')) or rt.contains(rt.text_of(v_x_21).lower(), 'paypal_')) and rt.text_of(v_x_21).lower() != 'gift_card') and (not any((rt.text_of(v_d_22).lower() == rt.text_of(v_x_21).lower() for v_d_22 in rt.elements(rt.let_value(v_to_7)))))] + (rt.let_value(v_elsewhere_13) if len(rt.amounts(v_t_18)) > 0 or any((rt.text_says(v_t_18, v_v_23) for v_v_23 in rt.elements(rt.let_value(v_money_told_26)))) else [])))) or ((len(rt.amounts(v_t_18)) > 0 or any((rt.text_says(v_t_18, v_v_29) for v_v_29 in rt.elements(rt.let_value(v_money_told_26))))) and any((any((rt.text_says(v_t_18, v_w_33) and (not any((((rt.text_says(v_t_18, v_f_34 + ' ' + v_w_33) or rt.text_says(v_t_18, v_f_34 + ' your ' + v_w_33)) or rt.text_says(v_t_18, v_f_34 + ' the ' + v_w_33)) or rt.text_says(v_t_18, v_f_34 + ' a ' + v_w_33) for v_f_34 in rt.elements(rt.let_value(v_place_contrasts_28))))) for v_w_33 in rt.elements(v_k_30['names']))) for v_k_30 in rt.elements(rt.let_value(v_method_kinds_31)) if not any((rt.member(v_d_32, v_k_30['kinds']) for v_d_32 in rt.elements(rt.let_value(v_kinds_to_10))))))) for v_t_18 in rt.elements(rt.sentences(v_m_16['content'])))) for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'assistant' and any((v_c_17['position'] < v_m_16['position'] for v_c_17 in rt.elements(calls) if v_c_17['tool'] == rt.let_value(v_write_4) and v_c_17['ok']))))
+        _v = len(rt.let_value(v_to_7)) > 0 and any((any((any((rt.text_says(v_t_21, v_w_22) and (not any((rt.text_says(v_t_21, v_x_30 + ' ' + v_w_22) for v_x_30 in rt.elements(rt.words(v_t_21)))) or any((not rt.member(rt.text_of(v_x_31).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_32 + ' ' + v_x_31 + ' ' + v_w_22) or (rt.text_says(v_f_32, v_x_31) and rt.text_says(v_t_21, v_f_32 + ' ' + v_w_22))) and (not rt.text_says(v_t_21, 'not ' + v_f_32 + ' ' + v_x_31 + ' ' + v_w_22)) for v_f_32 in rt.elements(rt.let_value(v_place_contrasts_17))))) for v_x_31 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_31 + ' ' + v_w_22)))) for v_w_22 in rt.elements(rt.let_value(v_nowhere_23) + rt.let_value(v_other_digits_15) + [rt.text_of(v_x_24).lower() for v_x_24 in rt.elements(rt.words(v_t_21)) if (((rt.contains(rt.text_of(v_x_24).lower(), 'gift_') or rt.contains(rt.text_of(v_x_24).lower(), 'card_')) or rt.contains(rt.text_of(v_x_24).lower(), 'paypal_')) and rt.text_of(v_x_24).lower() != 'gift_card') and (not any((rt.text_of(v_d_25).lower() == rt.text_of(v_x_24).lower() for v_d_25 in rt.elements(rt.let_value(v_to_7)))))] + (rt.let_value(v_elsewhere_13) if len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_26) for v_v_26 in rt.elements(rt.let_value(v_money_told_29)))) else [])))) or ((len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_33) for v_v_33 in rt.elements(rt.let_value(v_money_told_29))))) and any((any((rt.text_says(v_t_21, v_w_37) and (not any((rt.text_says(v_t_21, v_x_38 + ' ' + v_w_37) for v_x_38 in rt.elements(rt.words(v_t_21)))) or any((not rt.member(rt.text_of(v_x_39).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_40 + ' ' + v_x_39 + ' ' + v_w_37) or (rt.text_says(v_f_40, v_x_39) and rt.text_says(v_t_21, v_f_40 + ' ' + v_w_37))) and (not rt.text_says(v_t_21, 'not ' + v_f_40 + ' ' + v_x_39 + ' ' + v_w_37)) for v_f_40 in rt.elements(rt.let_value(v_place_contrasts_17))))) for v_x_39 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_39 + ' ' + v_w_37)))) for v_w_37 in rt.elements(v_k_34['names']))) for v_k_34 in rt.elements(rt.let_value(v_method_kinds_35)) if not any((rt.member(v_d_36, v_k_34['kinds']) for v_d_36 in rt.elements(rt.let_value(v_kinds_to_10))))))) for v_t_21 in rt.elements(rt.sentences(v_m_19['content'])))) for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'assistant' and any((v_c_20['position'] < v_m_19['position'] for v_c_20 in rt.elements(calls) if v_c_20['tool'] == rt.let_value(v_write_4) and v_c_20['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and not any(f in place_contrasts: (((says(t, (f + " ") + w) or says(t, (f + " your ") + w)) or says(t, (f + " the ") + w)) or says(t, (f + " a ") + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and not any(f in place_contrasts: (((says(t, (f + " ") + w) or says(t, (f + " your ") + w)) or says(t, (f + " the ") + w)) or says(t, (f + " a ") + w)))))))))))', True) + ' (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)])'
+        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w))))))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w)))))))))))))))', True) + ' (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -239,74 +248,74 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and not any(f in place_contrasts: says(t, f + " " + w) or says(t, f + " your " + w) or says(t, f + " the " + w) or says(t, f + " a " + w))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write" (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]) (in block destination_told, used at retail/checks/tasks.chk:31)', _why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write', 'retail/checks/blocks.chk', 313, 5, _vals))
-    'retail/checks/tasks.chk:32:9: use paid_once("cancel_pending_order", [total], again_words + ["additional", "extra"])'
+        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write" (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]) (in block destination_told, used at retail/checks/tasks.chk:31)', _why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write', 'retail/checks/blocks.chk', 316, 5, _vals))
+    'retail/checks/tasks.chk:32:9: use paid_once("cancel_pending_order", [total], again_words + more_words)'
     try:
-        v_write_35 = 'cancel_pending_order'
+        v_write_41 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_35 = rt.let_failed(_e)
+        v_write_41 = rt.let_failed(_e)
     try:
-        v_outcomes_36 = [p_total]
+        v_outcomes_42 = [p_total]
     except Exception as _e:
-        v_outcomes_36 = rt.let_failed(_e)
+        v_outcomes_42 = rt.let_failed(_e)
     try:
-        v_again_37 = rt.let_value(v_again_words_38) + ['additional', 'extra']
+        v_again_43 = rt.let_value(v_again_words_44) + rt.let_value(v_more_words_45)
     except Exception as _e:
-        v_again_37 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:32', v_write_35, v_outcomes_36, v_again_37, ('write = "cancel_pending_order"', 'outcomes = [total]', 'again = again_words + ["additional", "extra"]'), '')
+        v_again_43 = rt.let_failed(_e)
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:32', v_write_41, v_outcomes_42, v_again_43, ('write = "cancel_pending_order"', 'outcomes = [total]', 'again = again_words + more_words'), '')
     'retail/checks/tasks.chk:33:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: total, names: total_names}]'
     try:
-        v_named_43 = [{'value': v_i_39['price'], 'names': [v_i_39['item_id'], v_i_39['name']] + [v_w_40 for v_w_40 in rt.elements(rt.words(v_i_39['name'])) if len(v_w_40) > 3] + [v_o_41 for v_o_41 in rt.elements(v_i_39['options'])] + list(v_i_39['options'])} for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_42)}]
+        v_named_50 = [{'value': v_i_46['price'], 'names': [v_i_46['item_id'], v_i_46['name']] + [v_w_47 for v_w_47 in rt.elements(rt.words(v_i_46['name'])) if len(v_w_47) > 3] + [v_o_48 for v_o_48 in rt.elements(v_i_46['options'])] + list(v_i_46['options'])} for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_49)}]
     except Exception as _e:
-        v_named_43 = rt.let_failed(_e)
+        v_named_50 = rt.let_failed(_e)
     'retail/checks/tasks.chk:36:9: use recapped_before("cancel_pending_order", [i.price for i in initial.orders[order_id].items], [total], [], named)'
     try:
-        v_write_44 = 'cancel_pending_order'
+        v_write_51 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_44 = rt.let_failed(_e)
-    try:
-        v_values_45 = [v_i_46['price'] for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
-    except Exception as _e:
-        v_values_45 = rt.let_failed(_e)
-    try:
-        v_outcomes_47 = [p_total]
-    except Exception as _e:
-        v_outcomes_47 = rt.let_failed(_e)
-    try:
-        v_recaps_48 = []
-    except Exception as _e:
-        v_recaps_48 = rt.let_failed(_e)
-    try:
-        v_named_49 = rt.let_value(v_named_43)
-    except Exception as _e:
-        v_named_49 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:36', v_write_44, v_values_45, v_outcomes_47, v_recaps_48, v_named_49, ('write = "cancel_pending_order"', 'values = [i.price for i in initial.orders[order_id].items]', 'outcomes = [total]', 'recaps = []', ''), '')
-    'retail/checks/tasks.chk:37:9: use outcome_told("cancel_pending_order", [total], [i.price for i in initial.orders[order_id].items], refund_words + recap_words, named)'
-    try:
-        v_write_50 = 'cancel_pending_order'
-    except Exception as _e:
-        v_write_50 = rt.let_failed(_e)
-    try:
-        v_outcomes_51 = [p_total]
-    except Exception as _e:
-        v_outcomes_51 = rt.let_failed(_e)
+        v_write_51 = rt.let_failed(_e)
     try:
         v_values_52 = [v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
         v_values_52 = rt.let_failed(_e)
     try:
-        v_words_54 = rt.let_value(v_refund_words_24) + rt.let_value(v_recap_words_55)
+        v_outcomes_54 = [p_total]
     except Exception as _e:
-        v_words_54 = rt.let_failed(_e)
+        v_outcomes_54 = rt.let_failed(_e)
     try:
-        v_named_56 = rt.let_value(v_named_43)
+        v_recaps_55 = []
+    except Exception as _e:
+        v_recaps_55 = rt.let_failed(_e)
+    try:
+        v_named_56 = rt.let_value(v_named_50)
     except Exception as _e:
         v_named_56 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:37', v_write_50, v_outcomes_51, v_values_52, v_words_54, v_named_56, ('write = "cancel_pending_order"', 'outcomes = [total]', 'values = [i.price for i in initial.orders[order_id].items]', 'words = refund_words + recap_words', ''), '')
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:36', v_write_51, v_values_52, v_outcomes_54, v_recaps_55, v_named_56, ('write = "cancel_pending_order"', 'values = [i.price for i in initial.orders[order_id].items]', 'outcomes = [total]', 'recaps = []', ''), '')
+    'retail/checks/tasks.chk:37:9: use outcome_told("cancel_pending_order", [total], [i.price for i in initial.orders[order_id].items], refund_words + recap_words, named)'
+    try:
+        v_write_57 = 'cancel_pending_order'
+    except Exception as _e:
+        v_write_57 = rt.let_failed(_e)
+    try:
+        v_outcomes_58 = [p_total]
+    except Exception as _e:
+        v_outcomes_58 = rt.let_failed(_e)
+    try:
+        v_values_59 = [v_i_60['price'] for v_i_60 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+    except Exception as _e:
+        v_values_59 = rt.let_failed(_e)
+    try:
+        v_words_61 = rt.let_value(v_refund_words_27) + rt.let_value(v_recap_words_62)
+    except Exception as _e:
+        v_words_61 = rt.let_failed(_e)
+    try:
+        v_named_63 = rt.let_value(v_named_50)
+    except Exception as _e:
+        v_named_63 = rt.let_failed(_e)
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:37', v_write_57, v_outcomes_58, v_values_59, v_words_61, v_named_63, ('write = "cancel_pending_order"', 'outcomes = [total]', 'values = [i.price for i in initial.orders[order_id].items]', 'words = refund_words + recap_words', ''), '')
     'retail/checks/tasks.chk:41:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_57['content'], p_total) and any((rt.text_says(v_m_57['content'], v_w_58) for v_w_58 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_57['content'], v_w_59) for v_w_59 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_64['content'], p_total) and any((rt.text_says(v_m_64['content'], v_w_65) for v_w_65 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_64['content'], v_w_66) for v_w_66 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -321,14 +330,14 @@ def verify(trace):
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 41, 5, _vals))
     'retail/checks/tasks.chk:50:5: let told_cancelled = any(m in messages where m.role == "assistant" and any(c in calls where c.tool == "cancel_pending_order" and c.ok: c.position < m.position): says(m.content, "cancelled") or says(m.content, "canceled") or any(t in sentences(m.content): (says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w)) and not any(w in cancellation_undone: says(t, w))))'
     try:
-        v_told_cancelled_68 = any(((rt.text_says(v_m_60['content'], 'cancelled') or rt.text_says(v_m_60['content'], 'canceled')) or any((((rt.text_says(v_t_62, 'cancellation') or rt.text_says(v_t_62, 'cancelation')) and any((rt.text_says(v_t_62, v_w_63) for v_w_63 in rt.elements(rt.let_value(v_cancellation_done_64))))) and (not any((rt.text_says(v_t_62, v_w_65) for v_w_65 in rt.elements(rt.let_value(v_cancellation_undone_67))))) for v_t_62 in rt.elements(rt.sentences(v_m_60['content'])))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant' and any((v_c_61['position'] < v_m_60['position'] for v_c_61 in rt.elements(calls) if v_c_61['tool'] == 'cancel_pending_order' and v_c_61['ok']))))
+        v_told_cancelled_75 = any(((rt.text_says(v_m_67['content'], 'cancelled') or rt.text_says(v_m_67['content'], 'canceled')) or any((((rt.text_says(v_t_69, 'cancellation') or rt.text_says(v_t_69, 'cancelation')) and any((rt.text_says(v_t_69, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_cancellation_done_71))))) and (not any((rt.text_says(v_t_69, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_cancellation_undone_74))))) for v_t_69 in rt.elements(rt.sentences(v_m_67['content'])))) for v_m_67 in rt.elements(messages) if v_m_67['role'] == 'assistant' and any((v_c_68['position'] < v_m_67['position'] for v_c_68 in rt.elements(calls) if v_c_68['tool'] == 'cancel_pending_order' and v_c_68['ok']))))
     except Exception as _e:
-        v_told_cancelled_68 = rt.let_failed(_e)
+        v_told_cancelled_75 = rt.let_failed(_e)
     'retail/checks/tasks.chk:55:5: score 1: told_cancelled'
     try:
-        _v = rt.let_value(v_told_cancelled_68)
+        _v = rt.let_value(v_told_cancelled_75)
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', '((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))', None, 'messages', (v_m_69 for v_m_69 in rt.elements(messages) if v_m_69['role'] == 'assistant' and any((v_c_70['position'] < v_m_69['position'] for v_c_70 in rt.elements(calls) if v_c_70['tool'] == 'cancel_pending_order' and v_c_70['ok']))), messages)
+        _why = None if _ok else rt.any_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', '((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))', None, 'messages', (v_m_76 for v_m_76 in rt.elements(messages) if v_m_76['role'] == 'assistant' and any((v_c_77['position'] < v_m_76['position'] for v_c_77 in rt.elements(calls) if v_c_77['tool'] == 'cancel_pending_order' and v_c_77['ok']))), messages)
         _vals = {}
     except Exception as _e:
         _ok = False

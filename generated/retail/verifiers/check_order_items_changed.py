@@ -21,7 +21,7 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     try:
-        v_new_total_names_11 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total", 'total went from', 'total has gone from', 'total changed from', 'total has changed from', 'total goes from', 'total moved from', 'total dropped from', 'total has dropped from', 'total fell from', 'total decreased from', 'total has decreased from', 'total rose from', 'total increased from', 'total has increased from', 'total went down from', 'total went up from', 'total from']
+        v_new_total_names_11 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total", 'total went from', 'total has gone from', 'total changed from', 'total has changed from', 'total goes from', 'total moved from', 'total dropped from', 'total has dropped from', 'total fell from', 'total decreased from', 'total has decreased from', 'total rose from', 'total increased from', 'total has increased from', 'total went down from', 'total went up from', 'total from', 'total is down from', 'total is up from', 'total has gone down from', 'total has gone up from']
     except Exception as _e:
         v_new_total_names_11 = rt.let_failed(_e)
     try:
@@ -37,69 +37,77 @@ def verify(trace):
     except Exception as _e:
         v_money_moved_14 = rt.let_failed(_e)
     try:
-        v_again_words_22 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
+        v_total_fell_20 = ['down', 'dropped', 'drop', 'decreased', 'decrease', 'fell', 'fallen', 'lower', 'lowered', 'reduced', 'less', 'cheaper', 'smaller']
     except Exception as _e:
-        v_again_words_22 = rt.let_failed(_e)
+        v_total_fell_20 = rt.let_failed(_e)
     try:
-        v_total_names_35 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
+        v_total_rose_21 = ['up', 'rose', 'risen', 'increased', 'increase', 'higher', 'raised', 'more', 'dearer', 'pricier', 'larger', 'bigger']
     except Exception as _e:
-        v_total_names_35 = rt.let_failed(_e)
+        v_total_rose_21 = rt.let_failed(_e)
     try:
-        v_total_before_36 = ['from', 'it was', 'total was', 'used to be']
+        v_again_words_29 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
     except Exception as _e:
-        v_total_before_36 = rt.let_failed(_e)
+        v_again_words_29 = rt.let_failed(_e)
     try:
-        v_new_words_37 = ['new', 'replacement']
+        v_total_names_42 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
-        v_new_words_37 = rt.let_failed(_e)
+        v_total_names_42 = rt.let_failed(_e)
     try:
-        v_old_words_40 = ['old', 'original', 'current', 'previous', 'existing']
+        v_total_before_43 = ['from', 'it was', 'total was', 'used to be']
     except Exception as _e:
-        v_old_words_40 = rt.let_failed(_e)
+        v_total_before_43 = rt.let_failed(_e)
     try:
-        v_recap_words_48 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_new_words_44 = ['new', 'replacement']
     except Exception as _e:
-        v_recap_words_48 = rt.let_failed(_e)
+        v_new_words_44 = rt.let_failed(_e)
     try:
-        v_charge_told_96 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+        v_old_words_47 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_charge_told_96 = rt.let_failed(_e)
+        v_old_words_47 = rt.let_failed(_e)
     try:
-        v_refund_told_98 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_recap_words_55 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_refund_told_98 = rt.let_failed(_e)
+        v_recap_words_55 = rt.let_failed(_e)
     try:
-        v_neutral_told_101 = ['applied', 'processed', 'posted', 'put through', 'settled']
+        v_charge_told_103 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
     except Exception as _e:
-        v_neutral_told_101 = rt.let_failed(_e)
+        v_charge_told_103 = rt.let_failed(_e)
     try:
-        v_not_done_103 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
+        v_refund_told_105 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
     except Exception as _e:
-        v_not_done_103 = rt.let_failed(_e)
+        v_refund_told_105 = rt.let_failed(_e)
     try:
-        v_toward_customer_104 = rt.let_value(v_refund_told_98) + rt.let_value(v_not_done_103) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+        v_neutral_told_108 = ['applied', 'processed', 'posted', 'put through', 'settled']
     except Exception as _e:
-        v_toward_customer_104 = rt.let_failed(_e)
+        v_neutral_told_108 = rt.let_failed(_e)
     try:
-        v_from_customer_105 = rt.let_value(v_charge_told_96) + rt.let_value(v_not_done_103) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+        v_not_done_110 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
     except Exception as _e:
-        v_from_customer_105 = rt.let_failed(_e)
+        v_not_done_110 = rt.let_failed(_e)
     try:
-        v_method_appositions_107 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'as you requested', 'as requested', 'as you asked']
+        v_toward_customer_111 = rt.let_value(v_refund_told_105) + rt.let_value(v_not_done_110) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
     except Exception as _e:
-        v_method_appositions_107 = rt.let_failed(_e)
+        v_toward_customer_111 = rt.let_failed(_e)
     try:
-        v_neutral_sentence_111 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
+        v_from_customer_112 = rt.let_value(v_charge_told_103) + rt.let_value(v_not_done_110) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
     except Exception as _e:
-        v_neutral_sentence_111 = rt.let_failed(_e)
+        v_from_customer_112 = rt.let_failed(_e)
     try:
-        v_arrived_117 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours']
+        v_method_appositions_114 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'as you requested', 'as requested', 'as you asked']
     except Exception as _e:
-        v_arrived_117 = rt.let_failed(_e)
+        v_method_appositions_114 = rt.let_failed(_e)
     try:
-        v_owed_by_customer_118 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice']
+        v_neutral_sentence_118 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
     except Exception as _e:
-        v_owed_by_customer_118 = rt.let_failed(_e)
+        v_neutral_sentence_118 = rt.let_failed(_e)
+    try:
+        v_arrived_124 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours']
+    except Exception as _e:
+        v_arrived_124 = rt.let_failed(_e)
+    try:
+        v_owed_by_customer_125 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice']
+    except Exception as _e:
+        v_owed_by_customer_125 = rt.let_failed(_e)
     'retail/checks/tasks.chk:423:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
     'retail/checks/tasks.chk:424:9: use confirm_each_write'
@@ -281,49 +289,73 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 449, 5, _vals))
-    'retail/checks/tasks.chk:453:9: use shares_told("modify_pending_order_items")'
     try:
-        v_write_15 = 'modify_pending_order_items'
+        v_old_total_15 = round(rt.let_value(v_new_total_6) - p_difference, 2)
     except Exception as _e:
-        v_write_15 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:453', v_write_15, ('write = "modify_pending_order_items"',), '')
-    'retail/checks/tasks.chk:456:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
+        v_old_total_15 = rt.let_failed(_e)
     try:
-        v_write_16 = 'modify_pending_order_items'
+        v_new_total_16 = rt.let_value(v_new_total_6)
     except Exception as _e:
-        v_write_16 = rt.let_failed(_e)
-    try:
-        v_order_id_17 = p_order_id
-    except Exception as _e:
-        v_order_id_17 = rt.let_failed(_e)
-    try:
-        v_to_18 = [p_payment_method_id] if p_difference != 0 else []
-    except Exception as _e:
-        v_to_18 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:456', v_write_16, v_order_id_17, v_to_18, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
-    'retail/checks/tasks.chk:457:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
-    try:
-        v_write_19 = 'modify_pending_order_items'
-    except Exception as _e:
-        v_write_19 = rt.let_failed(_e)
-    try:
-        v_outcomes_20 = [abs(p_difference)] if p_difference != 0 else []
-    except Exception as _e:
-        v_outcomes_20 = rt.let_failed(_e)
-    try:
-        v_again_21 = rt.let_value(v_again_words_22)
-    except Exception as _e:
-        v_again_21 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:457', v_write_19, v_outcomes_20, v_again_21, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
-    'retail/checks/tasks.chk:461:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
-    try:
-        v_variants_24 = rt.row(db['products'], rt.found(rt.first((v_i_23 for v_i_23 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_23['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
-    except Exception as _e:
-        v_variants_24 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:462:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+        v_new_total_16 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:367:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
     _raised = False
     try:
-        _v = any((any((any((any((round(abs(v_n_30), 2) == round(v_a_25['price'] - v_b_26['price'], 2) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant')) for v_b_26 in rt.elements(rt.let_value(v_variants_24)) if (v_a_25['price'] > v_b_26['price'] and round(v_a_25['price'] - v_b_26['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_28, round(v_a_25['price'] - v_b_26['price'], 2)) for v_o_28 in rt.elements(v_v_27['options']))) for v_v_27 in rt.elements(rt.let_value(v_variants_24))))))) for v_a_25 in rt.elements(rt.let_value(v_variants_24))))
+        _v = round(rt.let_value(v_old_total_15), 2) != round(rt.let_value(v_new_total_16), 2) and any((any((any((rt.text_says(v_t_18, v_w_19) for v_w_19 in rt.elements(rt.let_value(v_total_fell_20) if rt.let_value(v_new_total_16) > rt.let_value(v_old_total_15) else rt.let_value(v_total_rose_21)))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])) if rt.text_says(v_t_18, rt.let_value(v_old_total_15)) and rt.text_says(v_t_18, rt.let_value(v_new_total_16)))) for v_m_17 in rt.elements(messages) if v_m_17['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where (says(t, old_total) and says(t, new_total)): any(w in total_fell if new_total > old_total else total_rose: says(t, w)))))', True) + ' (where old_total = round(new_total - difference, 2))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)" (where old_total = round(new_total - difference, 2)) (in block total_direction, used at retail/checks/tasks.chk:453)', _why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)", 'retail/checks/blocks.chk', 367, 5, _vals))
+    'retail/checks/tasks.chk:454:9: use shares_told("modify_pending_order_items")'
+    try:
+        v_write_22 = 'modify_pending_order_items'
+    except Exception as _e:
+        v_write_22 = rt.let_failed(_e)
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:454', v_write_22, ('write = "modify_pending_order_items"',), '')
+    'retail/checks/tasks.chk:457:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
+    try:
+        v_write_23 = 'modify_pending_order_items'
+    except Exception as _e:
+        v_write_23 = rt.let_failed(_e)
+    try:
+        v_order_id_24 = p_order_id
+    except Exception as _e:
+        v_order_id_24 = rt.let_failed(_e)
+    try:
+        v_to_25 = [p_payment_method_id] if p_difference != 0 else []
+    except Exception as _e:
+        v_to_25 = rt.let_failed(_e)
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:457', v_write_23, v_order_id_24, v_to_25, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
+    'retail/checks/tasks.chk:458:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
+    try:
+        v_write_26 = 'modify_pending_order_items'
+    except Exception as _e:
+        v_write_26 = rt.let_failed(_e)
+    try:
+        v_outcomes_27 = [abs(p_difference)] if p_difference != 0 else []
+    except Exception as _e:
+        v_outcomes_27 = rt.let_failed(_e)
+    try:
+        v_again_28 = rt.let_value(v_again_words_29)
+    except Exception as _e:
+        v_again_28 = rt.let_failed(_e)
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:458', v_write_26, v_outcomes_27, v_again_28, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
+    'retail/checks/tasks.chk:462:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_31 = rt.row(db['products'], rt.found(rt.first((v_i_30 for v_i_30 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_30['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_31 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:463:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((any((any((round(abs(v_n_37), 2) == round(v_a_32['price'] - v_b_33['price'], 2) for v_n_37 in rt.elements(rt.amounts(v_m_36['content'])))) for v_m_36 in rt.elements(messages) if v_m_36['role'] == 'assistant')) for v_b_33 in rt.elements(rt.let_value(v_variants_31)) if (v_a_32['price'] > v_b_33['price'] and round(v_a_32['price'] - v_b_33['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_35, round(v_a_32['price'] - v_b_33['price'], 2)) for v_o_35 in rt.elements(v_v_34['options']))) for v_v_34 in rt.elements(rt.let_value(v_variants_31))))))) for v_a_32 in rt.elements(rt.let_value(v_variants_31))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2)))))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -335,107 +367,107 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 462, 5, _vals))
-    'retail/checks/tasks.chk:470:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 463, 5, _vals))
+    'retail/checks/tasks.chk:471:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
-        v_named_41 = [{'value': v_i_31['price'], 'names': [v_i_31['item_id'], v_i_31['name']] + [v_w_32 for v_w_32 in rt.elements(rt.words(v_i_31['name'])) if len(v_w_32) > 3] + [v_o_33 for v_o_33 in rt.elements(v_i_31['options'])] + list(v_i_31['options'])} for v_i_31 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_34['price'] for v_i_34 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_35) + rt.let_value(v_total_before_36)}] + [{'value': rt.item(rt.let_value(v_variants_24), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_37) + [v_o_38 for v_o_38 in rt.elements(rt.item(rt.let_value(v_variants_24), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_39 for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_39['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_40)}, {'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11)}]
+        v_named_48 = [{'value': v_i_38['price'], 'names': [v_i_38['item_id'], v_i_38['name']] + [v_w_39 for v_w_39 in rt.elements(rt.words(v_i_38['name'])) if len(v_w_39) > 3] + [v_o_40 for v_o_40 in rt.elements(v_i_38['options'])] + list(v_i_38['options'])} for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_41['price'] for v_i_41 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_42) + rt.let_value(v_total_before_43)}] + [{'value': rt.item(rt.let_value(v_variants_31), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_44) + [v_o_45 for v_o_45 in rt.elements(rt.item(rt.let_value(v_variants_31), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_46 for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_46['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_47)}, {'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11)}]
     except Exception as _e:
-        v_named_41 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:479:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+        v_named_48 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:480:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
-        v_write_42 = 'modify_pending_order_items'
+        v_write_49 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_42 = rt.let_failed(_e)
+        v_write_49 = rt.let_failed(_e)
     try:
-        v_values_43 = [v_i_44['price'] for v_i_44 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_44['item_id'] != p_item_id] + [round(sum((v_i_45['price'] for v_i_45 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
+        v_values_50 = [v_i_51['price'] for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_51['item_id'] != p_item_id] + [round(sum((v_i_52['price'] for v_i_52 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
     except Exception as _e:
-        v_values_43 = rt.let_failed(_e)
+        v_values_50 = rt.let_failed(_e)
     try:
-        v_outcomes_46 = [abs(p_difference), p_difference]
+        v_outcomes_53 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_46 = rt.let_failed(_e)
+        v_outcomes_53 = rt.let_failed(_e)
     try:
-        v_recaps_47 = rt.let_value(v_recap_words_48)
+        v_recaps_54 = rt.let_value(v_recap_words_55)
     except Exception as _e:
-        v_recaps_47 = rt.let_failed(_e)
+        v_recaps_54 = rt.let_failed(_e)
     try:
-        v_named_49 = rt.let_value(v_named_41)
-    except Exception as _e:
-        v_named_49 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:479', v_write_42, v_values_43, v_outcomes_46, v_recaps_47, v_named_49, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:482:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
-    try:
-        v_write_50 = 'modify_pending_order_items'
-    except Exception as _e:
-        v_write_50 = rt.let_failed(_e)
-    try:
-        v_outcomes_51 = [abs(p_difference), p_difference]
-    except Exception as _e:
-        v_outcomes_51 = rt.let_failed(_e)
-    try:
-        v_values_52 = [v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_54['price'] for v_i_54 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_24), p_new_item_id)['price'], rt.let_value(v_new_total_6)]
-    except Exception as _e:
-        v_values_52 = rt.let_failed(_e)
-    try:
-        v_words_55 = rt.let_value(v_refund_words_12) + rt.let_value(v_recap_words_48) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
-    except Exception as _e:
-        v_words_55 = rt.let_failed(_e)
-    try:
-        v_named_56 = rt.let_value(v_named_41)
+        v_named_56 = rt.let_value(v_named_48)
     except Exception as _e:
         v_named_56 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:482', v_write_50, v_outcomes_51, v_values_52, v_words_55, v_named_56, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:495:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:480', v_write_49, v_values_50, v_outcomes_53, v_recaps_54, v_named_56, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:483:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
-        v_difference_57 = p_difference
+        v_write_57 = 'modify_pending_order_items'
     except Exception as _e:
-        v_difference_57 = rt.let_failed(_e)
+        v_write_57 = rt.let_failed(_e)
     try:
-        v_new_options_58 = [v_o_59 for v_o_59 in rt.elements(rt.item(rt.let_value(v_variants_24), p_new_item_id)['options']) if not any((v_p_60 == v_o_59 for v_p_60 in rt.elements(rt.found(rt.first((v_i_61 for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_61['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
+        v_outcomes_58 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_new_options_58 = rt.let_failed(_e)
+        v_outcomes_58 = rt.let_failed(_e)
     try:
-        v_old_options_62 = [v_o_63 for v_o_63 in rt.elements(rt.found(rt.first((v_i_64 for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_64['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_65 == v_o_63 for v_p_65 in rt.elements(rt.item(rt.let_value(v_variants_24), p_new_item_id)['options'])))]
+        v_values_59 = [v_i_60['price'] for v_i_60 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_61['price'] for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_31), p_new_item_id)['price'], rt.let_value(v_new_total_6)]
     except Exception as _e:
-        v_old_options_62 = rt.let_failed(_e)
+        v_values_59 = rt.let_failed(_e)
     try:
-        v_new_price_66 = rt.item(rt.let_value(v_variants_24), p_new_item_id)['price']
+        v_words_62 = rt.let_value(v_refund_words_12) + rt.let_value(v_recap_words_55) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_new_price_66 = rt.let_failed(_e)
+        v_words_62 = rt.let_failed(_e)
     try:
-        v_old_price_67 = rt.found(rt.first((v_i_68 for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_68['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
+        v_named_63 = rt.let_value(v_named_48)
     except Exception as _e:
-        v_old_price_67 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:495', v_difference_57, v_new_options_58, v_old_options_62, v_new_price_66, v_old_price_67, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
-    'retail/checks/tasks.chk:500:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        v_named_63 = rt.let_failed(_e)
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:483', v_write_57, v_outcomes_58, v_values_59, v_words_62, v_named_63, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:496:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
-        v_charges_69 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_difference_64 = p_difference
     except Exception as _e:
-        v_charges_69 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:501:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_difference_64 = rt.let_failed(_e)
     try:
-        v_refunds_70 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_new_options_65 = [v_o_66 for v_o_66 in rt.elements(rt.item(rt.let_value(v_variants_31), p_new_item_id)['options']) if not any((v_p_67 == v_o_66 for v_p_67 in rt.elements(rt.found(rt.first((v_i_68 for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_68['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
     except Exception as _e:
-        v_refunds_70 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:502:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_new_options_65 = rt.let_failed(_e)
     try:
-        v_charged_71 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_old_options_69 = [v_o_70 for v_o_70 in rt.elements(rt.found(rt.first((v_i_71 for v_i_71 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_71['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_72 == v_o_70 for v_p_72 in rt.elements(rt.item(rt.let_value(v_variants_31), p_new_item_id)['options'])))]
     except Exception as _e:
-        v_charged_71 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:503:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_old_options_69 = rt.let_failed(_e)
     try:
-        v_refunded_72 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_new_price_73 = rt.item(rt.let_value(v_variants_31), p_new_item_id)['price']
     except Exception as _e:
-        v_refunded_72 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:504:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_new_price_73 = rt.let_failed(_e)
     try:
-        v_negations_73 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_old_price_74 = rt.found(rt.first((v_i_75 for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_75['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
-        v_negations_73 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:505:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_old_price_74 = rt.let_failed(_e)
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:496', v_difference_64, v_new_options_65, v_old_options_69, v_new_price_73, v_old_price_74, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:501:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    try:
+        v_charges_76 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+    except Exception as _e:
+        v_charges_76 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:502:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    try:
+        v_refunds_77 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+    except Exception as _e:
+        v_refunds_77 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:503:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    try:
+        v_charged_78 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+    except Exception as _e:
+        v_charged_78 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:504:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    try:
+        v_refunded_79 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+    except Exception as _e:
+        v_refunded_79 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:505:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    try:
+        v_negations_80 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_negations_80 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:506:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_74['content'], abs(p_difference)) and any((rt.text_says(v_m_74['content'], v_w_75) for v_w_75 in rt.elements(rt.let_value(v_charges_69))))) and (not any((rt.text_says(v_m_74['content'], v_w_76) for v_w_76 in rt.elements(rt.let_value(v_refunds_70))))) or any((any((rt.text_says(v_t_77, v_w_79) for v_w_79 in rt.elements(rt.let_value(v_charged_71)))) and (not any((rt.text_says(v_t_77, v_w_80) for v_w_80 in rt.elements(rt.let_value(v_refunded_72) + rt.let_value(v_negations_73))))) for v_t_77 in rt.elements(rt.sentences(v_m_74['content'])) if (rt.text_says(v_t_77, abs(p_difference)) or rt.text_says(v_t_77, 'difference')) or any((v_c_78['position'] < v_m_74['position'] for v_c_78 in rt.elements(calls) if v_c_78['tool'] == 'modify_pending_order_items' and v_c_78['ok'])))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_81['content'], abs(p_difference)) and any((rt.text_says(v_m_81['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_charges_76))))) and (not any((rt.text_says(v_m_81['content'], v_w_83) for v_w_83 in rt.elements(rt.let_value(v_refunds_77))))) or any((any((rt.text_says(v_t_84, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_charged_78)))) and (not any((rt.text_says(v_t_84, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_refunded_79) + rt.let_value(v_negations_80))))) for v_t_84 in rt.elements(rt.sentences(v_m_81['content'])) if (rt.text_says(v_t_84, abs(p_difference)) or rt.text_says(v_t_84, 'difference')) or any((v_c_85['position'] < v_m_81['position'] for v_c_85 in rt.elements(calls) if v_c_85['tool'] == 'modify_pending_order_items' and v_c_85['ok'])))) for v_m_81 in rt.elements(messages) if v_m_81['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -447,11 +479,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 505, 5, _vals))
-    'retail/checks/tasks.chk:511:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 506, 5, _vals))
+    'retail/checks/tasks.chk:512:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_81['content'], p_difference) and any((rt.text_says(v_m_81['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_refunds_70))))) and (not any((rt.text_says(v_m_81['content'], v_w_83) for v_w_83 in rt.elements(rt.let_value(v_charges_69))))) or any((any((rt.text_says(v_t_84, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_refunded_72)))) and (not any((rt.text_says(v_t_84, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_charged_71) + rt.let_value(v_negations_73))))) for v_t_84 in rt.elements(rt.sentences(v_m_81['content'])) if rt.text_says(v_t_84, p_difference) or rt.text_says(v_t_84, 'difference')))) or any((any((rt.text_says(v_t_87, v_w_89) for v_w_89 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_87, v_w_90) for v_w_90 in rt.elements(rt.let_value(v_charged_71) + rt.let_value(v_negations_73))))) for v_t_87 in rt.elements(rt.sentences(v_m_81['content'])) if any((v_c_88['position'] < v_m_81['position'] for v_c_88 in rt.elements(calls) if v_c_88['tool'] == 'modify_pending_order_items' and v_c_88['ok'])))) for v_m_81 in rt.elements(messages) if v_m_81['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_88['content'], p_difference) and any((rt.text_says(v_m_88['content'], v_w_89) for v_w_89 in rt.elements(rt.let_value(v_refunds_77))))) and (not any((rt.text_says(v_m_88['content'], v_w_90) for v_w_90 in rt.elements(rt.let_value(v_charges_76))))) or any((any((rt.text_says(v_t_91, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_refunded_79)))) and (not any((rt.text_says(v_t_91, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_charged_78) + rt.let_value(v_negations_80))))) for v_t_91 in rt.elements(rt.sentences(v_m_88['content'])) if rt.text_says(v_t_91, p_difference) or rt.text_says(v_t_91, 'difference')))) or any((any((rt.text_says(v_t_94, v_w_96) for v_w_96 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_94, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_charged_78) + rt.let_value(v_negations_80))))) for v_t_94 in rt.elements(rt.sentences(v_m_88['content'])) if any((v_c_95['position'] < v_m_88['position'] for v_c_95 in rt.elements(calls) if v_c_95['tool'] == 'modify_pending_order_items' and v_c_95['ok'])))) for v_m_88 in rt.elements(messages) if v_m_88['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -463,11 +495,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 511, 5, _vals))
-    'retail/checks/tasks.chk:524:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 512, 5, _vals))
+    'retail/checks/tasks.chk:525:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
-        _v = p_difference < 0 and any((any(((rt.text_says(v_t_92, abs(p_difference)) and (not rt.text_says(v_t_92, p_difference))) and rt.contains(rt.text_of(v_t_92).lower(), '+') for v_t_92 in rt.elements(rt.sentences(v_m_91['content'])))) for v_m_91 in rt.elements(messages) if v_m_91['role'] == 'assistant'))
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_99, abs(p_difference)) and (not rt.text_says(v_t_99, p_difference))) and rt.contains(rt.text_of(v_t_99).lower(), '+') for v_t_99 in rt.elements(rt.sentences(v_m_98['content'])))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
         _vals = {}
@@ -479,11 +511,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 524, 5, _vals))
-    'retail/checks/tasks.chk:527:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 525, 5, _vals))
+    'retail/checks/tasks.chk:528:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_93['content'], v_w_95) for v_w_95 in rt.elements(rt.let_value(v_charge_told_96)))) or rt.contains(rt.text_of(v_m_93['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_93['content'], v_w_97) for v_w_97 in rt.elements(rt.let_value(v_refund_told_98)))) or rt.text_says(v_m_93['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_99, v_w_102) and (not any((len(rt.words(v_w_102)) == 1 and len([v_x_108 for v_x_108 in rt.elements(rt.words(v_t_99)) if rt.text_of(v_x_108).lower() == v_w_102]) <= len([v_x_109 for v_x_109 in rt.elements(rt.words(v_a_106)) if rt.text_of(v_x_109).lower() == v_w_102]) for v_a_106 in rt.elements(rt.let_value(v_method_appositions_107)) if rt.text_says(v_t_99, p_payment_method_id + ' ' + v_a_106)))) for v_w_102 in rt.elements(rt.let_value(v_toward_customer_104) if p_difference > 0 else rt.let_value(v_from_customer_105)))) and all(((rt.text_of(v_w_110).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_110).lower(), '_') and (len(rt.numbers(v_w_110)) > 0 or rt.member(rt.text_of(v_w_110).lower(), rt.let_value(v_neutral_sentence_111))))) or any((len([v_x_113 for v_x_113 in rt.elements(rt.words(v_t_99)) if rt.text_of(v_x_113).lower() == rt.text_of(v_w_110).lower()]) <= len([v_x_114 for v_x_114 in rt.elements(rt.words(v_a_112)) if rt.text_of(v_x_114).lower() == rt.text_of(v_w_110).lower()]) for v_a_112 in rt.elements(rt.let_value(v_method_appositions_107)) if rt.text_says(v_t_99, p_payment_method_id + ' ' + v_a_112))) for v_w_110 in rt.elements(rt.words(v_t_99))))) and (not any((any((rt.text_says(v_u_115, v_w_116) for v_w_116 in rt.elements(rt.let_value(v_refund_told_98) + rt.let_value(v_arrived_117) if p_difference > 0 else rt.let_value(v_charge_told_96) + rt.let_value(v_owed_by_customer_118)))) for v_u_115 in rt.elements(rt.sentences(v_m_93['content'])) if v_u_115 != v_t_99))) for v_t_99 in rt.elements(rt.sentences(v_m_93['content'])) if (rt.text_says(v_t_99, abs(p_difference)) and rt.text_says(v_t_99, p_payment_method_id)) and any((rt.text_says(v_t_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_neutral_told_101))))))) for v_m_93 in rt.elements(messages) if (v_m_93['role'] == 'assistant' and rt.text_says(v_m_93['content'], abs(p_difference))) and any((v_c_94['position'] < v_m_93['position'] for v_c_94 in rt.elements(calls) if v_c_94['tool'] == 'modify_pending_order_items' and v_c_94['ok']))))
+        _v = any((not (any((rt.text_says(v_m_100['content'], v_w_102) for v_w_102 in rt.elements(rt.let_value(v_charge_told_103)))) or rt.contains(rt.text_of(v_m_100['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_100['content'], v_w_104) for v_w_104 in rt.elements(rt.let_value(v_refund_told_105)))) or rt.text_says(v_m_100['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_106, v_w_109) and (not any((len(rt.words(v_w_109)) == 1 and len([v_x_115 for v_x_115 in rt.elements(rt.words(v_t_106)) if rt.text_of(v_x_115).lower() == v_w_109]) <= len([v_x_116 for v_x_116 in rt.elements(rt.words(v_a_113)) if rt.text_of(v_x_116).lower() == v_w_109]) for v_a_113 in rt.elements(rt.let_value(v_method_appositions_114)) if rt.text_says(v_t_106, p_payment_method_id + ' ' + v_a_113)))) for v_w_109 in rt.elements(rt.let_value(v_toward_customer_111) if p_difference > 0 else rt.let_value(v_from_customer_112)))) and all(((rt.text_of(v_w_117).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_117).lower(), '_') and (len(rt.numbers(v_w_117)) > 0 or rt.member(rt.text_of(v_w_117).lower(), rt.let_value(v_neutral_sentence_118))))) or any((len([v_x_120 for v_x_120 in rt.elements(rt.words(v_t_106)) if rt.text_of(v_x_120).lower() == rt.text_of(v_w_117).lower()]) <= len([v_x_121 for v_x_121 in rt.elements(rt.words(v_a_119)) if rt.text_of(v_x_121).lower() == rt.text_of(v_w_117).lower()]) for v_a_119 in rt.elements(rt.let_value(v_method_appositions_114)) if rt.text_says(v_t_106, p_payment_method_id + ' ' + v_a_119))) for v_w_117 in rt.elements(rt.words(v_t_106))))) and (not any((any((rt.text_says(v_u_122, v_w_123) for v_w_123 in rt.elements(rt.let_value(v_refund_told_105) + rt.let_value(v_arrived_124) if p_difference > 0 else rt.let_value(v_charge_told_103) + rt.let_value(v_owed_by_customer_125)))) for v_u_122 in rt.elements(rt.sentences(v_m_100['content'])) if v_u_122 != v_t_106))) for v_t_106 in rt.elements(rt.sentences(v_m_100['content'])) if (rt.text_says(v_t_106, abs(p_difference)) and rt.text_says(v_t_106, p_payment_method_id)) and any((rt.text_says(v_t_106, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_neutral_told_108))))))) for v_m_100 in rt.elements(messages) if (v_m_100['role'] == 'assistant' and rt.text_says(v_m_100['content'], abs(p_difference))) and any((v_c_101['position'] < v_m_100['position'] for v_c_101 in rt.elements(calls) if v_c_101['tool'] == 'modify_pending_order_items' and v_c_101['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): ((not any(w in toward_customer if difference > 0 else from_customer: (says(t, w) and not any(a in method_appositions where says(t, (payment_method_id + " ") + a): (len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))))) and all(w in words(t): ((lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) or any(a in method_appositions where says(t, (payment_method_id + " ") + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))))) and not any(u in sentences(m.content) where u != t: any(w in refund_told + arrived if difference > 0 else charge_told + owed_by_customer: says(u, w)))))))', True)
         _vals = {}
@@ -495,5 +527,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 527, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 37, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 528, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 38, _soft, 0.0, _failures)
