@@ -121,8 +121,9 @@ def test_what_pydantic_checks_last_is_reported_beside_the_first_errors(mini: Pat
     edit(mini, DOMAIN, "  set_email:", "  set-email:")
     assert _errors(mini) == [
         # the table's key is checked only once its fields are sound
-        "mini/domain.yaml:13:5: database.tables.orders: key 'order_no' is not one of the "
-        "table's fields",
+        "mini/domain.yaml:14:12: database.tables.orders: key 'order_no' is not one of the "
+        "table's fields; did you mean 'order_id'? The fields are order_id, user_id, status, "
+        "total, items",
         "mini/domain.yaml:19:16: database.tables.orders.fields.total: unknown type 'flaot'; did "
         "you mean 'float'? Expected one of string, int, float, bool, date, time, any, enum, "
         "list, object, map",
