@@ -1,0 +1,68 @@
+"""Consent, round 4 (review nL3): a yes to an offer to look something up, in every form that
+asks leave ("Ready for me to check the return window first?", "Is it okay if I check ...",
+"Happy for me to verify ...", "I could also look up X. Is that what you want?"), is no yes to
+the write both the scripted user and ``confirmed`` read it alike. Each wrong wording beside an
+honest twin that still counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eigendsl.runtime.user_questions import LOOKUP_OFFER
+from eigendsl.runtime.utterances import USER_YES
+from tests.consent_helpers import ASK, TAIL, L, S, failed, judged, play_return
+
+# the items of order #W1 of tests.consent_helpers.THREE, by their whole names
+LAMP, SPEAKER = "the Arc LED Desk Lamp", "the Pocket Bluetooth Speaker"
+BOTH = f"I'll return {LAMP} and {SPEAKER} from order #W1."
+BOTHP = f"I can return {L} and {S}{TAIL}"
+
+# H5: an offer to look something up, in the forms that ask leave, after the write's proposal
+LOOKUPS = [
+    "Ready for me to check the return window first?",
+    "Is it okay if I check the return window first?",
+    "Happy for me to verify the delivery date first?",
+    "I could also look up the delivery date. Is that what you want?",
+    "Would it be okay if I double-check the delivery date first?",
+    "Mind if I look up the delivery date first?",
+]
+# their honest twins: the same forms asking leave for the write itself
+LEAVES = [
+    "Ready for me to go ahead?",
+    "Is it okay if I proceed?",
+    "Happy for me to submit it?",
+    "Is that what you want?",
+    "Would it be okay if I return them now?",
+    "Is it okay if I return them?",
+]
+
+
+@pytest.mark.parametrize(("offer", "leave"), list(zip(LOOKUPS, LEAVES, strict=True)))
+def test_a_yes_to_a_lookup_offer_is_no_yes_to_the_write(offer: str, leave: str) -> None:
+    assert not judged([f"{BOTH} {offer}", "Yes."], ["L1", "S1"])
+    assert judged([f"{BOTH} {leave}", "Yes."], ["L1", "S1"])
+
+
+def test_the_scripted_user_accepts_a_lookup_offer_that_names_no_write() -> None:
+    for offer in LOOKUPS:
+        assert LOOKUP_OFFER.search(offer.lower()), offer
+    for leave in LEAVES:
+        assert not LOOKUP_OFFER.search(leave.lower()), leave
+
+
+@pytest.mark.parametrize("offer", LOOKUPS[:4])
+def test_the_scripted_user_asks_again_at_a_lookup_offer(retail_domain: Any, offer: str) -> None:
+    reply, verdict = play_return(retail_domain, f"{BOTHP} {offer}", ["I10403", "I10503"])
+    assert reply not in USER_YES, reply
+    assert not verdict["passed"] and "confirmed(c" in failed(verdict)
+
+
+@pytest.mark.parametrize("leave", [ASK.strip(), "Ready for me to go ahead?"])
+def test_the_scripted_user_agrees_to_the_write_in_those_forms(
+    retail_domain: Any, leave: str
+) -> None:
+    reply, verdict = play_return(retail_domain, f"{BOTHP} {leave}", ["I10403", "I10503"])
+    assert reply in USER_YES, reply
+    assert verdict["passed"] and verdict["score"] == 1.0, verdict["failures"]
