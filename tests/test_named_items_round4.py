@@ -1,7 +1,9 @@
 """Consent, round 4 (review nL3): a yes to an offer to look something up, in every form that
 asks leave ("Ready for me to check the return window first?", "Is it okay if I check ...",
 "Happy for me to verify ...", "I could also look up X. Is that what you want?"), is no yes to
-the write both the scripted user and ``confirmed`` read it alike. Each wrong wording beside an
+the write (H5); a value said only as what the write does not take ("to your card, not to gift
+card gift_6690", "as no longer needed, not as ordered by mistake") is not said (H3). The
+scripted user and ``confirmed`` read them alike. Each wrong wording beside an
 honest twin that still counts."""
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.user_questions import LOOKUP_OFFER
+from eigendsl.support import Call, Trace, confirmed
 from eigendsl.runtime.utterances import USER_YES
 from tests.consent_helpers import ASK, TAIL, L, S, failed, judged, play_return
 
@@ -66,3 +69,76 @@ def test_the_scripted_user_agrees_to_the_write_in_those_forms(
     reply, verdict = play_return(retail_domain, f"{BOTHP} {leave}", ["I10403", "I10503"])
     assert reply in USER_YES, reply
     assert verdict["passed"] and verdict["score"] == 1.0, verdict["failures"]
+
+
+def _cancel_confirmed(proposal: str, reason: str = "ordered by mistake") -> bool:
+    """Whether ``confirmed`` counts a cancel of #W1 with ``reason`` after ``proposal`` and a yes."""
+    messages = [
+        {"role": "assistant", "content": proposal},
+        {"role": "user", "content": "Yes, please do."},
+    ]
+    args = {"order_id": "#W1", "reason": reason}
+    call = Call("cancel_pending_order", args, position=2, writes=True)
+    return confirmed(
+        Trace.from_messages(messages, {}, {}, tools={"cancel_pending_order": {}}), call
+    )
+
+
+@pytest.mark.parametrize(
+    ("proposal", "counts"),
+    [
+        ("Shall I cancel order #W1 as no longer needed, not as ordered by mistake?", False),
+        (
+            "Shall I cancel order #W1 with the reason no longer needed rather than ordered by mistake?",
+            False,
+        ),
+        ("Shall I cancel order #W1 as no longer needed instead of ordered by mistake?", False),
+        # honest twins: the value said as the one taken, the other one ruled out
+        ("Shall I cancel order #W1 as ordered by mistake, not as no longer needed?", True),
+        (
+            "Shall I cancel order #W1 with the reason ordered by mistake rather than no longer needed?",
+            True,
+        ),
+        ("Shall I cancel order #W1, not as no longer needed but as ordered by mistake?", True),
+        (
+            "Shall I cancel order #W1 not because it is no longer needed but as ordered by mistake?",
+            True,
+        ),
+        ("Shall I cancel order #W1 (ordered by mistake)? It has not shipped yet.", True),
+    ],
+)
+def test_a_reason_said_against_is_not_said(proposal: str, counts: bool) -> None:
+    assert _cancel_confirmed(proposal) is counts
+
+
+@pytest.mark.parametrize(
+    ("proposal", "counts"),
+    [
+        (
+            f"I can return {L} and {S} from order #W1000149, with the refund of 193.99 to your "
+            "original card, not to gift card gift_6690. Shall I proceed?",
+            False,
+        ),
+        (
+            f"I can return {L} and {S} from order #W1000149; the refund of 193.99 goes to "
+            "card_9915 instead of gift card gift_6690. Shall I proceed?",
+            False,
+        ),
+        (
+            f"I can return {L} and {S} from order #W1000149, with the refund of 193.99 to gift "
+            "card gift_6690, not to your original card. Shall I proceed?",
+            True,
+        ),
+        (
+            f"I can return {L} and {S} from order #W1000149; the refund of 193.99 goes to gift "
+            "card gift_6690 instead of card_9915. Shall I proceed?",
+            True,
+        ),
+    ],
+)
+def test_a_payment_method_said_against_is_not_said(
+    retail_domain: Any, proposal: str, counts: bool
+) -> None:
+    reply, verdict = play_return(retail_domain, proposal, ["I10403", "I10503"])
+    assert (reply in USER_YES) is counts, reply
+    assert verdict["passed"] is counts, verdict["failures"]

@@ -85,7 +85,7 @@ def unproposed(
     dbs = [d for d in (db, initial) if d]
 
     def said(name: str, value: Any) -> bool:
-        if says(proposal, value) and not _with_other(text, value):
+        if says(proposal, value) and not _with_other(text, value) and not _against(proposal, value):
             return True
         naming = (named_by or {}).get(name)
         return naming is not None and any(
@@ -128,6 +128,32 @@ def _with_other(text: str, value: Any) -> bool:
     return any(
         _OR_OTHER.search(sentence) and says(normalize_text(sentence), value)
         for sentence in sentences(text.replace("\u2019", "'"))
+    )
+
+
+# Before a value, in its clause: what says the write does not take it ("to your card, not to
+# gift card gift_6690", "instead of gift_6690", "as no longer needed rather than ordered by
+# mistake"); not "not only", nor a "not" whose "but" comes before the value ("not to your card
+# but to gift_6690").
+_AGAINST = re.compile(
+    r"\b(?:not(?!\s+(?:only|just)\b)|instead of|rather than|other than|except(?: for)?"
+    r"|apart from|in place of)(?:\W+(?!but\b)\w+){0,3}\W*$"
+)
+
+
+def _against(proposal: str, value: Any) -> bool:
+    """Whether every time ``proposal`` says ``value`` it says it as what the write does not
+    take (:data:`_AGAINST`): a yes to "refund to your card, not to gift_6690" is none to a
+    refund to gift_6690.
+
+    >>> [_against(t, "gift_6690") for t in ("refund to your card, not to gift card gift_6690.",
+    ...     "refund to card_1 instead of gift_6690.", "refund to gift_6690, not to card_1.",
+    ...     "refund not to card_1 but to gift_6690.", "refund to gift_6690 rather than card_1.")]
+    [True, True, False, False, False]
+    """
+    found = list(_as_word(normalize_text(str(value))).finditer(proposal))
+    return bool(found) and all(
+        _AGAINST.search(re.split(r"[.!?;:,(]", proposal[: f.start()])[-1]) for f in found
     )
 
 
