@@ -79,9 +79,8 @@ def _cancel_confirmed(proposal: str, reason: str = "ordered by mistake") -> bool
     ]
     args = {"order_id": "#W1", "reason": reason}
     call = Call("cancel_pending_order", args, position=2, writes=True)
-    return confirmed(
-        Trace.from_messages(messages, {}, {}, tools={"cancel_pending_order": {}}), call
-    )
+    trace = Trace.from_messages(messages, {}, {}, tools={"cancel_pending_order": {}})
+    return confirmed(trace, call, ("cancellation",))  # retail's write_words of the cancel
 
 
 @pytest.mark.parametrize(
@@ -142,3 +141,36 @@ def test_a_payment_method_said_against_is_not_said(
     reply, verdict = play_return(retail_domain, proposal, ["I10403", "I10503"])
     assert (reply in USER_YES) is counts, reply
     assert verdict["passed"] is counts, verdict["failures"]
+
+
+@pytest.mark.parametrize(
+    ("proposal", "counts"),
+    [
+        # H4: the write's noun naming a rule, or set aside by "instead of" / "rather than"
+        ("Our cancellation policy covers order #W1 (ordered by mistake). Is that okay?", False),
+        (
+            "I'll update the shipping address of order #W1 instead of a cancellation, since it "
+            "was ordered by mistake. Okay?",
+            False,
+        ),
+        (
+            "I can put order #W1 on hold rather than process a cancellation (ordered by "
+            "mistake). Is that what you want?",
+            False,
+        ),
+        # honest twins: the write itself proposed beside the same words
+        (
+            "Our cancellation policy covers it, so I'll cancel order #W1 (ordered by mistake). "
+            "Is that okay?",
+            True,
+        ),
+        (
+            "I'll cancel order #W1 instead of updating its address, since it was ordered by "
+            "mistake. Okay?",
+            True,
+        ),
+        ("Shall I go ahead with the cancellation of order #W1 (ordered by mistake)?", True),
+    ],
+)
+def test_a_noun_of_the_write_proposes_it_only_as_the_act(proposal: str, counts: bool) -> None:
+    assert _cancel_confirmed(proposal) is counts

@@ -19,8 +19,17 @@ from eigendsl.support.saying import _as_word, says, sentences, verb_forms
 # Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
 # to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
 # negation of another verb whose "to" says what for ("we never charge to return it").
+# "Instead of" and "rather than" set the write aside the same way ("I'll update the address
+# instead of a cancellation").
 _NEGATED = re.compile(
-    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$"
+    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way|\binstead of|\brather than"
+    r"|\bother than)(?:\W+\w+){0,3}\W*$"
+)
+# After a word of the write, what makes it a noun that names a rule, not the act ("our
+# cancellation policy", "the return window"): a statement of the rule proposes nothing.
+_RULE_NOUN = re.compile(
+    r"\s+(?:policy|policies|window|windows|period|deadline|rules?|terms|conditions|eligibility"
+    r"|guidelines?)\b"
 )
 
 
@@ -165,12 +174,17 @@ _DONE = re.compile(r"(?:\b(?:has|have|had|was|were|been|already)|'ve)\s+$")
 
 def offered(proposal: str, action: str) -> bool:
     """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
-    "changes", but a past form not as a deed done, "was shipped") once neither negated nor
-    looked up, in its clause.
+    "changes", but a past form not as a deed done, "was shipped") once neither negated nor set
+    aside ("instead of a cancellation") nor looked up, in its clause, nor as the noun of a rule
+    ("the return policy", "the return window": :data:`_RULE_NOUN`).
 
     >>> [offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
     ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
     [True, True, False, False, False]
+    >>> [offered(t, "cancellation") for t in ("our cancellation policy covers #w1. ok?",
+    ...     "i'll hold #w1 rather than process a cancellation. ok?", "shall i go ahead with "
+    ...     "the cancellation of #w1?", "instead of a cancellation, i'll hold #w1.")]
+    [False, False, True, False]
     """
     action = normalize_text(action)
     for form in verb_forms(action):
@@ -178,6 +192,8 @@ def offered(proposal: str, action: str) -> bool:
             clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
             sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
             if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
+                continue
+            if _RULE_NOUN.match(proposal, found.end()):
                 continue
             negated = _NEGATED.search(clause)
             if negated and negation_reaches(clause[negated.end("word") :]):
