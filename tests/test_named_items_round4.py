@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.user_questions import LOOKUP_OFFER
-from eigendsl.support import Call, Trace, confirmed
 from eigendsl.runtime.utterances import USER_YES
+from eigendsl.support import Call, Trace, confirmed
 from tests.consent_helpers import ASK, TAIL, L, S, failed, judged, play_return
 
 # the items of order #W1 of tests.consent_helpers.THREE, by their whole names
@@ -88,19 +88,22 @@ def _cancel_confirmed(proposal: str, reason: str = "ordered by mistake") -> bool
     [
         ("Shall I cancel order #W1 as no longer needed, not as ordered by mistake?", False),
         (
-            "Shall I cancel order #W1 with the reason no longer needed rather than ordered by mistake?",
+            "Shall I cancel order #W1 with the reason no longer needed rather than "
+            "ordered by mistake?",
             False,
         ),
         ("Shall I cancel order #W1 as no longer needed instead of ordered by mistake?", False),
         # honest twins: the value said as the one taken, the other one ruled out
         ("Shall I cancel order #W1 as ordered by mistake, not as no longer needed?", True),
         (
-            "Shall I cancel order #W1 with the reason ordered by mistake rather than no longer needed?",
+            "Shall I cancel order #W1 with the reason ordered by mistake rather than "
+            "no longer needed?",
             True,
         ),
         ("Shall I cancel order #W1, not as no longer needed but as ordered by mistake?", True),
         (
-            "Shall I cancel order #W1 not because it is no longer needed but as ordered by mistake?",
+            "Shall I cancel order #W1 not because it is no longer needed but as "
+            "ordered by mistake?",
             True,
         ),
         ("Shall I cancel order #W1 (ordered by mistake)? It has not shipped yet.", True),
