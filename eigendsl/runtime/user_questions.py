@@ -166,10 +166,15 @@ NARRATION = re.compile(
     r"\b(hello|hi|hey|welcome|let me|one moment|just a moment|bear with me|happy to help"
     r"|glad to help|i can help|i'?ll (check|look|pull|find|need)|checking|looking (that|it|into))\b"
 )
-# An offer to look something up, which asks leave for no write: the user accepts it.
+# An offer to look something up, which asks leave for no write: the user accepts it. In every
+# form that asks leave (:data:`_LEAVE`: "Ready for me to check ...?", "Is it okay if I verify
+# ...?"), and as what the agent could do ("I could also look up the date. Is that what you
+# want?"), as the verifiers' ``confirmed`` reads an offer of another act.
 LOOKUP_OFFER = re.compile(
-    r"\b(like me to|want me to|shall i|should i|can i|may i) (first )?"
-    r"(look|check|find|pull|search|verify)\b"
+    r"\b(like me to|want me to|shall i|should i|can i|may i|(ready|happy|okay|ok) for me to"
+    r"|(do you )?mind if i|(is it|it's|it is|would it be|are you) (ok|okay|alright|all right"
+    r"|fine|happy) (if i|for me to|with me)|i could) ((also|first|now|just|then) )?"
+    r"(look|check|find|pull|search|verify|double-check)\b"
 )
 RESTATE = "I'm not sure what you need from me. {reason}"
 

@@ -37,11 +37,19 @@ _CONSENT = re.compile(
 )
 
 
-# An offer to act ("Shall I check ...?", "Would you like me to look ...?") and the verbs that only
-# ask leave for what was proposed ("Shall I go ahead?", "Do you want me to proceed?").
+# An offer to act ("Shall I check ...?", "Would you like me to look ...?", in every form that
+# asks leave: "Ready for me to check ...?", "Is it okay if I verify ...?") and the verbs that
+# only ask leave for what was proposed ("Shall I go ahead?", "Do you want me to proceed?"). A
+# look-up stated as something the agent could do ("I could also look up the date. Is that what
+# you want?") offers it too; only a look-up's verb, since "I can return ..." states the write.
 _OFFER = re.compile(
     r"\b(?:shall i|should i|can i|may i|(?:would|do) you (?:like|want) me to|want me to"
-    r"|like me to)\s+(?:(?:also|first|now|just|then)\s+)?(\w+)"
+    r"|like me to|(?:ready|happy|okay|ok) for me to|(?:do you )?mind if i"
+    r"|(?:is it|it's|it is|would it be|are you) (?:ok|okay|alright|all right|fine|happy)"
+    r" (?:if i|for me to|with me)"
+    r"|i (?:could|can)(?=\s+(?:(?:also|first|now|just|then)\s+)?"
+    r"(?:check|verify|look|find|pull|search|double-check)\b))"
+    r"\s+(?:(?:also|first|now|just|then)\s+)?(\w+)"
 )
 
 

@@ -19,8 +19,17 @@ from eigendsl.support.saying import _as_word, says, sentences, verb_forms
 # Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
 # to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
 # negation of another verb whose "to" says what for ("we never charge to return it").
+# "Instead of" and "rather than" set the write aside the same way ("I'll update the address
+# instead of a cancellation").
 _NEGATED = re.compile(
-    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$"
+    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way|\binstead of|\brather than"
+    r"|\bother than)(?:\W+\w+){0,3}\W*$"
+)
+# After a word of the write, what makes it a noun that names a rule, not the act ("our
+# cancellation policy", "the return window"): a statement of the rule proposes nothing.
+_RULE_NOUN = re.compile(
+    r"\s+(?:policy|policies|window|windows|period|deadline|rules?|terms|conditions|eligibility"
+    r"|guidelines?)\b"
 )
 
 
@@ -85,7 +94,7 @@ def unproposed(
     dbs = [d for d in (db, initial) if d]
 
     def said(name: str, value: Any) -> bool:
-        if says(proposal, value) and not _with_other(text, value):
+        if says(proposal, value) and not _with_other(text, value) and not _against(proposal, value):
             return True
         naming = (named_by or {}).get(name)
         return naming is not None and any(
@@ -131,6 +140,32 @@ def _with_other(text: str, value: Any) -> bool:
     )
 
 
+# Before a value, in its clause: what says the write does not take it ("to your card, not to
+# gift card gift_6690", "instead of gift_6690", "as no longer needed rather than ordered by
+# mistake"); not "not only", nor a "not" whose "but" comes before the value ("not to your card
+# but to gift_6690").
+_AGAINST = re.compile(
+    r"\b(?:not(?!\s+(?:only|just)\b)|instead of|rather than|other than|except(?: for)?"
+    r"|apart from|in place of)(?:\W+(?!but\b)\w+){0,3}\W*$"
+)
+
+
+def _against(proposal: str, value: Any) -> bool:
+    """Whether every time ``proposal`` says ``value`` it says it as what the write does not
+    take (:data:`_AGAINST`): a yes to "refund to your card, not to gift_6690" is none to a
+    refund to gift_6690.
+
+    >>> [_against(t, "gift_6690") for t in ("refund to your card, not to gift card gift_6690.",
+    ...     "refund to card_1 instead of gift_6690.", "refund to gift_6690, not to card_1.",
+    ...     "refund not to card_1 but to gift_6690.", "refund to gift_6690 rather than card_1.")]
+    [True, True, False, False, False]
+    """
+    found = list(_as_word(normalize_text(str(value))).finditer(proposal))
+    return bool(found) and all(
+        _AGAINST.search(re.split(r"[.!?;:,(]", proposal[: f.start()])[-1]) for f in found
+    )
+
+
 # Before a verb's past form, what tells a deed done rather than one asked leave for ("it was
 # shipped to ...", "I've changed it"): "you'd like it shipped to ...?" proposes, "it has been
 # shipped" tells.
@@ -139,12 +174,17 @@ _DONE = re.compile(r"(?:\b(?:has|have|had|was|were|been|already)|'ve)\s+$")
 
 def offered(proposal: str, action: str) -> bool:
     """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
-    "changes", but a past form not as a deed done, "was shipped") once neither negated nor
-    looked up, in its clause.
+    "changes", but a past form not as a deed done, "was shipped") once neither negated nor set
+    aside ("instead of a cancellation") nor looked up, in its clause, nor as the noun of a rule
+    ("the return policy", "the return window": :data:`_RULE_NOUN`).
 
     >>> [offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
     ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
     [True, True, False, False, False]
+    >>> [offered(t, "cancellation") for t in ("our cancellation policy covers #w1. ok?",
+    ...     "i'll hold #w1 rather than process a cancellation. ok?", "shall i go ahead with "
+    ...     "the cancellation of #w1?", "instead of a cancellation, i'll hold #w1.")]
+    [False, False, True, False]
     """
     action = normalize_text(action)
     for form in verb_forms(action):
@@ -152,6 +192,8 @@ def offered(proposal: str, action: str) -> bool:
             clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
             sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
             if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
+                continue
+            if _RULE_NOUN.match(proposal, found.end()):
                 continue
             negated = _NEGATED.search(clause)
             if negated and negation_reaches(clause[negated.end("word") :]):
