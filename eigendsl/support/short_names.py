@@ -105,8 +105,8 @@ def left_by_short_name(
         keys = [key for _, _, key in spans]
         # a full name (key None) reads as it always did, in naming.py; it is kept here only so
         # that a list it is in reads as one ("the lamp and the Speaker (teal) are final sale")
-        dropped |= {
-            keys[i] for i in left_for_turn(text, where, tuple(actions)) if keys[i] is not None
-        }
-        only.append({keys[i] for i in only_listed(text, where) if keys[i] is not None})
-    return dropped, only  # type: ignore[return-value]
+        left = [keys[i] for i in left_for_turn(text, where, tuple(actions))]
+        listed = [keys[i] for i in only_listed(text, where)]
+        dropped |= {key for key in left if key is not None}
+        only.append({key for key in listed if key is not None})
+    return dropped, only

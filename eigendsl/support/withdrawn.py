@@ -21,7 +21,8 @@ from eigendsl.support.saying import _as_word, verb_forms
 # Before a record's word, in its clause: a word that takes the record back ("keep", "not",
 # "except", "scratch", "forget about", "I changed my mind about", "everything but"...).
 _TAKEN_BACK = re.compile(
-    r"(?P<word>\b(?:keep (?:using|having|wearing)|leave out|leaving out|count out|keep|keeping|hold on to|holding on to|hang on to|hold onto|hang onto|retain"
+    r"(?P<word>\b(?:keep (?:using|having|wearing)|leave out|leaving out|count out|keep|keeping"
+    r"|hold on to|holding on to|hang on to|hold onto|hang onto|retain"
     r"|leave|leaving|skip|skipping|scratch|scrap|drop|dropping|remove|removing|exclude|excluding"
     r"|except(?: for)?|without|minus|forget(?: about)?|never ?mind|take out|take off|cross off"
     r"|strike|(?:change|changed|changing) my mind (?:about|on)|hold off on|all but|everything but"
