@@ -13,6 +13,7 @@ from typing import Any
 from eigendsl import support
 from eigendsl.runtime.user_actions import proposed_actions
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
+from eigendsl.support.listing import TAKEN_IN
 from eigendsl.support.naming import naming_sentences
 
 
@@ -150,6 +151,13 @@ def another_item(
     [True, True, False]
     """
     carried = {str(v) for _, args in calls for value in args.values() for v in _listed(value)}
+    # a sentence that asks consent for "them", "everything", "the whole order" takes in each
+    # record a listing of the turn names ("Your order has A, B, C and D. Shall I return them?"),
+    # as a proposal that names them all does
+    taken_in = any(
+        proposed_actions(s) and TAKEN_IN.search(support.normalize_text(s))
+        for s in support.sentences(text)
+    )
     for tool, args in calls:
         for param, naming in (named_by.get(tool) or {}).items():
             table = db.get(naming.get("table"), {})
@@ -166,7 +174,7 @@ def another_item(
                     continue
                 told = naming_sentences(text, other, naming, [db], args)
                 told += [s for s in support.sentences(text) if says(s.lower(), other.lower())]
-                if any(proposed_actions(sentence) for sentence in told):
+                if told and (taken_in or any(proposed_actions(sentence) for sentence in told)):
                     return True
     return False
 

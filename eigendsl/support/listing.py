@@ -38,7 +38,7 @@ _BULLET = re.compile(r"\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 # In a sentence of the write, what takes the listed records in: "them", "these", "both", "all
 # three", "all of them", "everything", "the items", "the whole order"; not "it" or "all" alone
 # ("refund it to your card", "that's all").
-_TAKEN_IN = re.compile(
+TAKEN_IN = re.compile(
     r"\b(?:them|these|those|both|everything|each\s+of\s+them|all\s+of\s+them"
     r"|all\s+(?:the\s+)?(?:\w+\s+)?(?:items|products)|all\s+(?:two|three|four|five|six|[2-9])"
     r"|the\s+(?:two|three|four|five|six|[2-9])\s+(?:of\s+them|items|products)"
@@ -67,7 +67,7 @@ def listing_sentences(said: Sequence[str], actions: Sequence[str]) -> set[int]:
         return set()
     text = [normalize_text(sentence) for sentence in said]
     deeds = [any(form.search(t) for form in forms) for t in text]
-    if any(deed and _TAKEN_IN.search(t) for deed, t in zip(deeds, text, strict=True)):
+    if any(deed and TAKEN_IN.search(t) for deed, t in zip(deeds, text, strict=True)):
         return set()
     out: set[int] = set()
     heading = False

@@ -14,6 +14,7 @@ from eigendsl.support.listing import listing_sentences
 from eigendsl.support.mentions import Mention, Values, sentence_mentions
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.saying import sentences
+from eigendsl.support.short_names import UNKNOWN, left_by_short_name
 
 
 def naming_sentences(
@@ -99,13 +100,19 @@ def naming_sentences(
     kinds = [values for values in records.values() if values]
     if any(m.dropped and _may_mean(m, own) for mentions in read for m in mentions):
         return []
+    # a record left out by a short name ("Not the speaker, though.") or by its place ("one of
+    # them is final sale"), which names it for no write but leaves it out all the same
+    short_dropped, short_only = left_by_short_name(said, records, head, actions)
+    if value in short_dropped or UNKNOWN in short_dropped:
+        return []
     # a list said with "only" that may mean a record of the rows the call names (the order's
     # items) restricts the other sentences; not one of every row's (a product's variants), which
     # may be an exchange's old item said beside its new one
     held = _held(naming, dbs, args or {})
     only = [
         [m for m in mentions if held and m.only and any(_may_mean(m, v) for v in kinds)]
-        for mentions in read
+        + [_short(records, key) for key in keys if held]
+        for mentions, keys in zip(read, short_only, strict=True)
     ]
     listing = listing_sentences(said, actions)
     found = []
@@ -123,6 +130,13 @@ def naming_sentences(
         ):
             found.append(sentence)
     return found
+
+
+def _short(records: Mapping[str, Values], key: str) -> Mention:
+    """The mention of a list said with "only" that a short name (or, :data:`UNKNOWN`, a place:
+    "only one of them") makes: of the record it fits, or of no record."""
+    values = records.get(key) or frozenset({("", UNKNOWN)})
+    return Mention(values, named=True, only=True, dropped=False)
 
 
 def _may_mean(mention: Mention, values: Values) -> bool:

@@ -15,12 +15,14 @@ from typing import Any
 from eigendsl.support.identity import argument_values
 from eigendsl.support.naming import naming_records
 from eigendsl.support.numerals import normalize_text
+from eigendsl.support.replies import reply_answer
 from eigendsl.support.saying import _as_word, verb_forms
 
 # Before a record's word, in its clause: a word that takes the record back ("keep", "not",
 # "except", "scratch", "forget about", "I changed my mind about", "everything but"...).
 _TAKEN_BACK = re.compile(
-    r"(?P<word>\b(?:keep|keeping|hold on to|holding on to|hang on to|hold onto|hang onto|retain"
+    r"(?P<word>\b(?:keep (?:using|having|wearing)|leave out|leaving out|count out|keep|keeping"
+    r"|hold on to|holding on to|hang on to|hold onto|hang onto|retain"
     r"|leave|leaving|skip|skipping|scratch|scrap|drop|dropping|remove|removing|exclude|excluding"
     r"|except(?: for)?|without|minus|forget(?: about)?|never ?mind|take out|take off|cross off"
     r"|strike|(?:change|changed|changing) my mind (?:about|on)|hold off on|all but|everything but"
@@ -42,6 +44,27 @@ _STAYS = re.compile(
     r"(?:\s+ones?)?(?:'s|\s+(?:can|will|should|must|is going to|is|just|also|then))*\s+"
     r"(?:stay|stays|staying|remain|remains|remaining)\b"
 )
+# Right after a record's word: its being taken off the list ("take the lamp off the list", "leave
+# the lamp out") or kept, the object said first ("the lamp I'll keep").
+_TAKEN_OFF = re.compile(
+    r"(?:\s+ones?)?\s+(?:off|out)(?:(?:\s+(?:of|from))?\s+(?:the|my|your|this|that|it)(?:\s+\w+)?"
+    r"\s+(?:list|return|order|request|plan|refund)\b|\s*(?:,|$))"
+)
+_TAKE = re.compile(r"\b(?:take|taking|leave|leaving|cross|crossing|strike|pull|knock|count)\b")
+_KEPT_AFTER = re.compile(
+    r"(?:\s+ones?)?\s+(?:i|we)(?:'ll|'d|\s+will|\s+would|'m going to|\s+am going to"
+    r"|\s+want to|\s+wanna|\s+prefer to|'d like to|\s+rather)?(?:\s+(?:rather|just|actually"
+    r"|really|like to))*\s+(?:keep|hold on to|hang on to|hold onto|hang onto)\b"
+)
+# Later in the message, the record taken back by a pronoun ("The lamp? Keep it.", "About the lamp,
+# I'll keep it.", "the lamp - I'd like to hang on to it."), no negation before it in its clause.
+_KEPT_BY_PRONOUN = re.compile(
+    r"\b(?:keep|keeping|hold on to|hang on to|hold onto|hang onto|skip|drop|scratch|leave|forget"
+    r"(?: about)?|exclude|remove)\s+(?:it|that one|this one|that|this)\b(?!\s+(?:too|as well|also"
+    r"|either)\b)"
+)
+_NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b|\bcannot\b")
+
 _NOT_DONE = re.compile(
     r"(?:\s+ones?)?\s+(?:\w+n't|cannot|(?:is|will|should|must|can|does)\s+not)"
     r"(?:\s+(?:be|go|going|get))?\s+(\w+)"
@@ -110,7 +133,73 @@ def withdraws(
         only = _only_named(text, said)
         if only and any(key not in only for key in carried):
             return True
+        if _yes_to_some(reply, text, said, carried, actions):
+            return True
     return False
+
+
+# In a yes, what takes in every record of the write ("Yes, both", "return them all", "the
+# speaker too"): then naming one of them is no restriction.
+_EVERY = re.compile(
+    r"\b(?:both|all|everything|them|these|those|too|as well|also|each|the two|the rest|whole)\b"
+)
+
+
+def _yes_to_some(
+    reply: str,
+    text: str,
+    said: list[tuple[str, int, int]],
+    carried: list[str],
+    actions: Sequence[str],
+) -> bool:
+    """Whether a yes is said of only some of the records the write carries, right after its
+    yes ("Yes for the speaker.", "Yes to the speaker", "Sure, go ahead with the speaker.",
+    "Yes, return the speaker."): a yes to those alone. Not where it takes every record in ("Yes,
+    both", "the speaker too"), nor a record named in the user's reason ("Yes, I don't need the
+    lamp")."""
+    if reply_answer(reply, actions) != "yes":
+        return False
+    first = re.match(r"[^.!?;]*", text)
+    end = first.end() if first else len(text)
+    if _EVERY.search(text, 0, end):
+        return False
+    forms = {f for action in actions for f in verb_forms(normalize_text(action))}
+    # the records' words read away, so a list after the yes is of it ("yes, the lamp and the
+    # speaker")
+    blank = list(text)
+    for _, start, stop in said:
+        blank[start:stop] = " " * (stop - start)
+    named = set()
+    for key, start, stop in said:
+        if (
+            start < end
+            and key in carried
+            and _of_the_yes("".join(blank[:start]), forms)
+            and not _STATED.match(text, stop)
+        ):
+            named.add(key)
+    return bool(named) and any(key not in named for key in carried)
+
+
+# After a record's word, a statement of it rather than a yes to it ("Yes, the lamp is broken").
+_STATED = re.compile(
+    r"(?:\s+ones?)?\s+(?:is|was|has|had|are|were|does|did|will|would|can|could|should|\w+n't"
+    r"|broke|works|arrived|came|i|i'll|i'm|i've|we|it|it's)\b"
+)
+_YES_WORD = re.compile(r"\b(?:yes|yeah|yep|sure|ok|okay|alright|go ahead|proceed|please do)\b")
+_OF_YES = frozenset(
+    "for to with on please go ahead proceed do and the my your that this just only then".split()
+)
+
+
+def _of_the_yes(before: str, forms: set[str]) -> bool:
+    """Whether a record's word said after ``before`` is what a yes there is said of: nothing but
+    "for", "with", "go ahead", the write's verb and articles since the yes word."""
+    found = list(_YES_WORD.finditer(before))
+    if not found:
+        return False
+    words = re.findall(r"[\w']+", before[found[-1].end() :])
+    return all(w in _OF_YES or w in forms for w in words)
 
 
 def _words(key: str, values: frozenset[tuple[str, str]], head: str) -> list[str]:
@@ -149,12 +238,30 @@ def _taken_back(text: str, start: int, end: int, forms: frozenset[str]) -> bool:
     """Whether what comes before a record's word (``text[start:end]``), in its clause, takes it
     back, or what comes after says it stays or is not returned."""
     clause = _CLAUSE.split(text[:start])[-1]
-    before = _TAKEN_BACK.search(clause)
-    if before and _between(before["between"], forms):
-        return True
+    # every word that takes back, not only the first ("instead of both, I'll keep the lamp")
+    at = 0
+    while before := _TAKEN_BACK.search(clause, at):
+        if _between(before["between"], forms):
+            return True
+        at = before.start() + 1
     after = _CLAUSE.split(text[end:])[0]
     deed = _NOT_DONE.match(after)
-    return bool(_STAYS.match(after) or (deed and deed[1] in forms))
+    if _STAYS.match(after) or (deed and deed[1] in forms) or _KEPT_AFTER.match(after):
+        return True
+    if _TAKEN_OFF.match(after) and _TAKE.search(clause):
+        return True  # "take the lamp off the list", "leave the lamp out"
+    return _by_pronoun(text, end)
+
+
+def _by_pronoun(text: str, end: int) -> bool:
+    """Whether what follows a record's word (from ``end``), up to the end of the message,
+    takes it back by a pronoun ("The lamp? Keep it.", "About the lamp, I'll keep it."), with no
+    negation before that in its clause ("The lamp is broken, I can't keep it")."""
+    for found in _KEPT_BY_PRONOUN.finditer(text, end):
+        clause = re.split(r"[.!?;:,\u2014\u2013]|\s-\s", text[end : found.start()])[-1]
+        if not _NEGATION.search(clause):
+            return True
+    return False
 
 
 def _between(between: str, forms: frozenset[str]) -> bool:
