@@ -26,41 +26,65 @@ def verify(trace):
     except Exception as _e:
         v_place_contrasts_17 = rt.let_failed(_e)
     try:
-        v_nowhere_23 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
+        v_denial_breaks_23 = ['but', 'and', 'instead', 'rather', 'only', 'except', 'though', 'however', 'yet', 'while', 'whereas', 'so', 'then', 'just']
     except Exception as _e:
-        v_nowhere_23 = rt.let_failed(_e)
+        v_denial_breaks_23 = rt.let_failed(_e)
     try:
-        v_refund_words_27 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_nowhere_25 = ['by check', 'as a check', 'a check', 'the check', 'your check', 'paper check', 'via check', 'in check', 'refund check', 'cheque', 'cheques', 'cash', 'cashback', 'store credit', 'shop credit', 'account credit', 'in-store credit', 'voucher', 'vouchers', 'coupon', 'bank account', 'bank transfer', 'to your bank', 'into your bank', 'direct deposit', 'wire', 'wired', 'money order', 'venmo', 'zelle']
     except Exception as _e:
-        v_refund_words_27 = rt.let_failed(_e)
+        v_nowhere_25 = rt.let_failed(_e)
     try:
-        v_money_verbs_28 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_29 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_28 = rt.let_failed(_e)
+        v_refund_words_29 = rt.let_failed(_e)
     try:
-        v_money_told_29 = rt.let_value(v_refund_words_27) + rt.let_value(v_money_verbs_28) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect']
+        v_money_verbs_30 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_told_29 = rt.let_failed(_e)
+        v_money_verbs_30 = rt.let_failed(_e)
     try:
-        v_method_kinds_35 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['paypal'], 'names': ['paypal']}]
+        v_money_told_31 = rt.let_value(v_refund_words_29) + rt.let_value(v_money_verbs_30) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payment', 'payable', 'due', 'owe', 'owed', 'credited', 'issued', 'issue', 'deposit', 'deposited', 'sent', 'send', 'mailed', 'mail', 'money', 'funds', 'amount', 'balance', 'statement', 'appear', 'appears', 'show', 'shows', 'land', 'lands', 'reach', 'reaches', 'post', 'posted', 'applied', 'processed', 'transfer', 'transferred', 'go', 'goes', 'went', 'gone', 'expect', 'get', 'gets', 'getting', 'got', 'receive', 'receives', 'receiving', 'received', 'too', 'as well']
     except Exception as _e:
-        v_method_kinds_35 = rt.let_failed(_e)
+        v_money_told_31 = rt.let_failed(_e)
     try:
-        v_again_words_44 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
+        v_told_undone_35 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_again_words_44 = rt.let_failed(_e)
+        v_told_undone_35 = rt.let_failed(_e)
     try:
-        v_more_words_45 = ['additional', 'extra', 'more', 'further', 'plus', 'also']
+        v_limiters_36 = ['only', 'just', 'merely', 'simply', 'also', 'even', 'still']
     except Exception as _e:
-        v_more_words_45 = rt.let_failed(_e)
+        v_limiters_36 = rt.let_failed(_e)
     try:
-        v_total_names_49 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
+        v_verb_denials_38 = ["won't", 'won’t', 'will not', 'not', 'never', "don't", 'don’t', "doesn't", 'doesn’t', "didn't", 'didn’t', "can't", 'can’t', 'cannot', "wouldn't", 'wouldn’t']
     except Exception as _e:
-        v_total_names_49 = rt.let_failed(_e)
+        v_verb_denials_38 = rt.let_failed(_e)
     try:
-        v_recap_words_62 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_method_kinds_41 = [{'kinds': ['gift_card'], 'names': ['gift card', 'giftcard', 'gift certificate']}, {'kinds': ['credit_card'], 'names': ['credit card', 'debit card', 'card ending', 'card ends', 'visa', 'mastercard', 'amex', 'american express']}, {'kinds': ['credit_card', 'paypal'], 'names': ['your card', 'card on file', 'bank card']}, {'kinds': ['credit_card', 'gift_card'], 'names': ['card you paid with', 'card you used', 'card used to pay']}, {'kinds': ['paypal'], 'names': ['paypal']}]
     except Exception as _e:
-        v_recap_words_62 = rt.let_failed(_e)
+        v_method_kinds_41 = rt.let_failed(_e)
+    try:
+        v_charge_verbs_55 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+    except Exception as _e:
+        v_charge_verbs_55 = rt.let_failed(_e)
+    try:
+        v_denial_spared_56 = ['fee', 'fees', 'else', 'anything', 'again', 'extra', 'more', 'further', 'need', 'needed', 'action', 'affected', 'touched', 'changed']
+    except Exception as _e:
+        v_denial_spared_56 = rt.let_failed(_e)
+    try:
+        v_again_words_65 = ['twice', 'again', 'another', 'a second', 'second refund', 'second payment', 'double', 'doubled', 'on top', 'repeat', 'repeated', 'once more', 'more later', 'follows', 'will follow']
+    except Exception as _e:
+        v_again_words_65 = rt.let_failed(_e)
+    try:
+        v_more_words_66 = ['additional', 'extra', 'more', 'further', 'plus', 'also']
+    except Exception as _e:
+        v_more_words_66 = rt.let_failed(_e)
+    try:
+        v_total_names_70 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
+    except Exception as _e:
+        v_total_names_70 = rt.let_failed(_e)
+    try:
+        v_recap_words_83 = ['of the order', "order's", 'order total', 'in total', 'out of']
+    except Exception as _e:
+        v_recap_words_83 = rt.let_failed(_e)
     'retail/checks/tasks.chk:58:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
     'retail/checks/tasks.chk:59:9: use confirm_each_write'
@@ -234,12 +258,12 @@ def verify(trace):
         v_lone_contrasts_18 = [v_f_16 for v_f_16 in rt.elements(rt.let_value(v_place_contrasts_17)) if len(rt.words(v_f_16)) == 1]
     except Exception as _e:
         v_lone_contrasts_18 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:316:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
+    'retail/checks/blocks.chk:316:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where not (len(words(t)) > 0 and lower(words(t)[0]) in ["nothing", "none"] and len(amounts(t)) == 0 and not ("," in t) and not any(b in denial_breaks: says(t, b))): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w)) and not (not (lower(x) in told_undone + limiters) and any(d in verb_denials: says(t, d + " " + x + " " + w)))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write"'
     _raised = False
     try:
-        _v = len(rt.let_value(v_to_7)) > 0 and any((any((any((rt.text_says(v_t_21, v_w_22) and (not any((rt.text_says(v_t_21, v_x_30 + ' ' + v_w_22) for v_x_30 in rt.elements(rt.words(v_t_21)))) or any((not rt.member(rt.text_of(v_x_31).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_32 + ' ' + v_x_31 + ' ' + v_w_22) or (rt.text_says(v_f_32, v_x_31) and rt.text_says(v_t_21, v_f_32 + ' ' + v_w_22))) and (not rt.text_says(v_t_21, 'not ' + v_f_32 + ' ' + v_x_31 + ' ' + v_w_22)) for v_f_32 in rt.elements(rt.let_value(v_place_contrasts_17))))) for v_x_31 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_31 + ' ' + v_w_22)))) for v_w_22 in rt.elements(rt.let_value(v_nowhere_23) + rt.let_value(v_other_digits_15) + [rt.text_of(v_x_24).lower() for v_x_24 in rt.elements(rt.words(v_t_21)) if (((rt.contains(rt.text_of(v_x_24).lower(), 'gift_') or rt.contains(rt.text_of(v_x_24).lower(), 'card_')) or rt.contains(rt.text_of(v_x_24).lower(), 'paypal_')) and rt.text_of(v_x_24).lower() != 'gift_card') and (not any((rt.text_of(v_d_25).lower() == rt.text_of(v_x_24).lower() for v_d_25 in rt.elements(rt.let_value(v_to_7)))))] + (rt.let_value(v_elsewhere_13) if len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_26) for v_v_26 in rt.elements(rt.let_value(v_money_told_29)))) else [])))) or ((len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_33) for v_v_33 in rt.elements(rt.let_value(v_money_told_29))))) and any((any((rt.text_says(v_t_21, v_w_37) and (not any((rt.text_says(v_t_21, v_x_38 + ' ' + v_w_37) for v_x_38 in rt.elements(rt.words(v_t_21)))) or any((not rt.member(rt.text_of(v_x_39).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_40 + ' ' + v_x_39 + ' ' + v_w_37) or (rt.text_says(v_f_40, v_x_39) and rt.text_says(v_t_21, v_f_40 + ' ' + v_w_37))) and (not rt.text_says(v_t_21, 'not ' + v_f_40 + ' ' + v_x_39 + ' ' + v_w_37)) for v_f_40 in rt.elements(rt.let_value(v_place_contrasts_17))))) for v_x_39 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_39 + ' ' + v_w_37)))) for v_w_37 in rt.elements(v_k_34['names']))) for v_k_34 in rt.elements(rt.let_value(v_method_kinds_35)) if not any((rt.member(v_d_36, v_k_34['kinds']) for v_d_36 in rt.elements(rt.let_value(v_kinds_to_10))))))) for v_t_21 in rt.elements(rt.sentences(v_m_19['content'])))) for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'assistant' and any((v_c_20['position'] < v_m_19['position'] for v_c_20 in rt.elements(calls) if v_c_20['tool'] == rt.let_value(v_write_4) and v_c_20['ok']))))
+        _v = len(rt.let_value(v_to_7)) > 0 and any((any((any((rt.text_says(v_t_21, v_w_24) and (not any((rt.text_says(v_t_21, v_x_32 + ' ' + v_w_24) for v_x_32 in rt.elements(rt.words(v_t_21)))) or any(((not rt.member(rt.text_of(v_x_33).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_34 + ' ' + v_x_33 + ' ' + v_w_24) or (rt.text_says(v_f_34, v_x_33) and rt.text_says(v_t_21, v_f_34 + ' ' + v_w_24))) and (not rt.text_says(v_t_21, 'not ' + v_f_34 + ' ' + v_x_33 + ' ' + v_w_24)) for v_f_34 in rt.elements(rt.let_value(v_place_contrasts_17)))))) and (not (not rt.member(rt.text_of(v_x_33).lower(), rt.let_value(v_told_undone_35) + rt.let_value(v_limiters_36)) and any((rt.text_says(v_t_21, v_d_37 + ' ' + v_x_33 + ' ' + v_w_24) for v_d_37 in rt.elements(rt.let_value(v_verb_denials_38)))))) for v_x_33 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_33 + ' ' + v_w_24)))) for v_w_24 in rt.elements(rt.let_value(v_nowhere_25) + rt.let_value(v_other_digits_15) + [rt.text_of(v_x_26).lower() for v_x_26 in rt.elements(rt.words(v_t_21)) if (((rt.contains(rt.text_of(v_x_26).lower(), 'gift_') or rt.contains(rt.text_of(v_x_26).lower(), 'card_')) or rt.contains(rt.text_of(v_x_26).lower(), 'paypal_')) and rt.text_of(v_x_26).lower() != 'gift_card') and (not any((rt.text_of(v_d_27).lower() == rt.text_of(v_x_26).lower() for v_d_27 in rt.elements(rt.let_value(v_to_7)))))] + (rt.let_value(v_elsewhere_13) if len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_28) for v_v_28 in rt.elements(rt.let_value(v_money_told_31)))) else [])))) or ((len(rt.amounts(v_t_21)) > 0 or any((rt.text_says(v_t_21, v_v_39) for v_v_39 in rt.elements(rt.let_value(v_money_told_31))))) and any((any((rt.text_says(v_t_21, v_w_43) and (not any((rt.text_says(v_t_21, v_x_44 + ' ' + v_w_43) for v_x_44 in rt.elements(rt.words(v_t_21)))) or any((not rt.member(rt.text_of(v_x_45).lower(), rt.let_value(v_lone_contrasts_18)) and (not any(((rt.text_says(v_t_21, v_f_46 + ' ' + v_x_45 + ' ' + v_w_43) or (rt.text_says(v_f_46, v_x_45) and rt.text_says(v_t_21, v_f_46 + ' ' + v_w_43))) and (not rt.text_says(v_t_21, 'not ' + v_f_46 + ' ' + v_x_45 + ' ' + v_w_43)) for v_f_46 in rt.elements(rt.let_value(v_place_contrasts_17))))) for v_x_45 in rt.elements(rt.words(v_t_21)) if rt.text_says(v_t_21, v_x_45 + ' ' + v_w_43)))) for v_w_43 in rt.elements(v_k_40['names']))) for v_k_40 in rt.elements(rt.let_value(v_method_kinds_41)) if not any((rt.member(v_d_42, v_k_40['kinds']) for v_d_42 in rt.elements(rt.let_value(v_kinds_to_10))))))) for v_t_21 in rt.elements(rt.sentences(v_m_19['content'])) if not ((((len(rt.words(v_t_21)) > 0 and rt.member(rt.text_of(rt.item(rt.words(v_t_21), 0)).lower(), ['nothing', 'none'])) and len(rt.amounts(v_t_21)) == 0) and (not rt.member(',', v_t_21))) and (not any((rt.text_says(v_t_21, v_b_22) for v_b_22 in rt.elements(rt.let_value(v_denial_breaks_23)))))))) for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'assistant' and any((v_c_20['position'] < v_m_19['position'] for v_c_20 in rt.elements(calls) if v_c_20['tool'] == rt.let_value(v_write_4) and v_c_20['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w))))))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w)))))))))))))))', True) + ' (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1])'
+        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where not (((((len(words(t)) > 0 and lower(words(t)[0]) in ["nothing", "none"]) and len(amounts(t)) == 0) and not ("," in t)) and not any(b in denial_breaks: says(t, b)))): (any(w in ((nowhere + other_digits) + [lower(x) for x in words(t) where ((((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and lower(x) != "gift_card") and not any(d in to: lower(d) == lower(x)))]) + (elsewhere if (len(amounts(t)) > 0 or any(v in money_told: says(t, v))) else []): (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): ((not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w))))) and not ((not (lower(x) in (told_undone + limiters)) and any(d in verb_denials: says(t, (((d + " ") + x) + " ") + w))))))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: (says(t, w) and (not any(x in words(t): says(t, (x + " ") + w)) or any(x in words(t) where says(t, (x + " ") + w): (not (lower(x) in lone_contrasts) and not any(f in place_contrasts: ((says(t, (((f + " ") + x) + " ") + w) or (says(f, x) and says(t, (f + " ") + w))) and not (says(t, (((("not " + f) + " ") + x) + " ") + w)))))))))))))))', True) + ' (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -249,74 +273,90 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write" (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]) (in block destination_told, used at retail/checks/tasks.chk:77)', _why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write', 'retail/checks/blocks.chk', 316, 5, _vals))
+        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where not (len(words(t)) > 0 and lower(words(t)[0]) in ["nothing", "none"] and len(amounts(t)) == 0 and not ("," in t) and not any(b in denial_breaks: says(t, b))): any(w in nowhere + other_digits + [lower(x) for x in words(t) where (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and lower(x) != "gift_card" and not any(d in to: lower(d) == lower(x))] + (elsewhere if len(amounts(t)) > 0 or any(v in money_told: says(t, v)) else []): says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w)) and not (not (lower(x) in told_undone + limiters) and any(d in verb_denials: says(t, d + " " + x + " " + w)))))) or ((len(amounts(t)) > 0 or any(v in money_told: says(t, v))) and any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w) and (not any(x in words(t): says(t, x + " " + w)) or any(x in words(t) where says(t, x + " " + w): not (lower(x) in lone_contrasts) and not any(f in place_contrasts: (says(t, f + " " + x + " " + w) or (says(f, x) and says(t, f + " " + w))) and not says(t, "not " + f + " " + x + " " + w))))))))) else "the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write" (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], elsewhere = [n for n in original_method where not (initial.orders[order_id].payment_method_id in to)], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)], lone_contrasts = [f for f in place_contrasts where len(words(f)) == 1]) (in block destination_told, used at retail/checks/tasks.chk:77)', _why if _raised else 'the agent told the customer the money goes somewhere it does not (another payment method, or a check, cash or a bank), after the write', 'retail/checks/blocks.chk', 316, 5, _vals))
+    'retail/checks/blocks.chk:343:5: forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) == 0 and any(n in told_undone + verb_denials + ["none", "isn\'t", "isn’t"]: says(t, n)): (any(d in to: says(t, d)) or any(k in method_kinds where len(k.kinds) == 1 and k.kinds[0] in kinds_to: any(w in k.names: says(t, w)))) and not any(w in nowhere + other_digits + charge_verbs + denial_spared: says(t, w)) and not any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w))) and not any(x in words(t): (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and not any(d in to: lower(d) == lower(x))))) else "the agent told the customer the money does not go where it goes (the payment method it goes to denied), after the write"'
+    _raised = False
+    try:
+        _v = len(rt.let_value(v_to_7)) > 0 and any((any(((((any((rt.text_says(v_t_49, v_d_51) for v_d_51 in rt.elements(rt.let_value(v_to_7)))) or any((any((rt.text_says(v_t_49, v_w_53) for v_w_53 in rt.elements(v_k_52['names']))) for v_k_52 in rt.elements(rt.let_value(v_method_kinds_41)) if len(v_k_52['kinds']) == 1 and rt.member(rt.item(v_k_52['kinds'], 0), rt.let_value(v_kinds_to_10))))) and (not any((rt.text_says(v_t_49, v_w_54) for v_w_54 in rt.elements(rt.let_value(v_nowhere_25) + rt.let_value(v_other_digits_15) + rt.let_value(v_charge_verbs_55) + rt.let_value(v_denial_spared_56)))))) and (not any((any((rt.text_says(v_t_49, v_w_59) for v_w_59 in rt.elements(v_k_57['names']))) for v_k_57 in rt.elements(rt.let_value(v_method_kinds_41)) if not any((rt.member(v_d_58, v_k_57['kinds']) for v_d_58 in rt.elements(rt.let_value(v_kinds_to_10)))))))) and (not any((((rt.contains(rt.text_of(v_x_60).lower(), 'gift_') or rt.contains(rt.text_of(v_x_60).lower(), 'card_')) or rt.contains(rt.text_of(v_x_60).lower(), 'paypal_')) and (not any((rt.text_of(v_d_61).lower() == rt.text_of(v_x_60).lower() for v_d_61 in rt.elements(rt.let_value(v_to_7))))) for v_x_60 in rt.elements(rt.words(v_t_49))))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])) if len(rt.amounts(v_t_49)) == 0 and any((rt.text_says(v_t_49, v_n_50) for v_n_50 in rt.elements(rt.let_value(v_told_undone_35) + rt.let_value(v_verb_denials_38) + ['none', "isn't", 'isn’t']))))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and any((v_c_48['position'] < v_m_47['position'] for v_c_48 in rt.elements(calls) if v_c_48['tool'] == rt.let_value(v_write_4) and v_c_48['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(len(to) > 0 and any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) == 0 and any(n in (told_undone + verb_denials) + ["none", "isn\'t", "isn’t"]: says(t, n))): ((((any(d in to: says(t, d)) or any(k in method_kinds where (len(k.kinds) == 1 and k.kinds[0] in kinds_to): any(w in k.names: says(t, w)))) and not any(w in ((nowhere + other_digits) + charge_verbs) + denial_spared: says(t, w))) and not any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w)))) and not any(x in words(t): (((lower(x) contains "gift_" or lower(x) contains "card_") or lower(x) contains "paypal_") and not any(d in to: lower(d) == lower(x))))))))', True) + ' (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid len(to) > 0 and any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) == 0 and any(n in told_undone + verb_denials + ["none", "isn\'t", "isn’t"]: says(t, n)): (any(d in to: says(t, d)) or any(k in method_kinds where len(k.kinds) == 1 and k.kinds[0] in kinds_to: any(w in k.names: says(t, w)))) and not any(w in nowhere + other_digits + charge_verbs + denial_spared: says(t, w)) and not any(k in method_kinds where not any(d in kinds_to: d in k.kinds): any(w in k.names: says(t, w))) and not any(x in words(t): (lower(x) contains "gift_" or lower(x) contains "card_" or lower(x) contains "paypal_") and not any(d in to: lower(d) == lower(x))))) else "the agent told the customer the money does not go where it goes (the payment method it goes to denied), after the write" (where write = "cancel_pending_order", to = [p.payment_method_id for p in initial.orders[order_id].payment_history], methods = initial.users[initial.orders[order_id].user_id].payment_methods, kinds_to = [p.kind for p in methods where p.id in to], other_digits = [p.last_four for p in methods where ((not (p.id in to) and "last_four" in p) and p.last_four != null)]) (in block destination_told, used at retail/checks/tasks.chk:77)', _why if _raised else 'the agent told the customer the money does not go where it goes (the payment method it goes to denied), after the write', 'retail/checks/blocks.chk', 343, 5, _vals))
     'retail/checks/tasks.chk:78:9: use paid_once("cancel_pending_order", [total], again_words + more_words)'
     try:
-        v_write_41 = 'cancel_pending_order'
+        v_write_62 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_41 = rt.let_failed(_e)
+        v_write_62 = rt.let_failed(_e)
     try:
-        v_outcomes_42 = [p_total]
+        v_outcomes_63 = [p_total]
     except Exception as _e:
-        v_outcomes_42 = rt.let_failed(_e)
+        v_outcomes_63 = rt.let_failed(_e)
     try:
-        v_again_43 = rt.let_value(v_again_words_44) + rt.let_value(v_more_words_45)
+        v_again_64 = rt.let_value(v_again_words_65) + rt.let_value(v_more_words_66)
     except Exception as _e:
-        v_again_43 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:78', v_write_41, v_outcomes_42, v_again_43, ('write = "cancel_pending_order"', 'outcomes = [total]', 'again = again_words + more_words'), '')
+        v_again_64 = rt.let_failed(_e)
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:78', v_write_62, v_outcomes_63, v_again_64, ('write = "cancel_pending_order"', 'outcomes = [total]', 'again = again_words + more_words'), '')
     'retail/checks/tasks.chk:79:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: total, names: total_names}]'
     try:
-        v_named_50 = [{'value': v_i_46['price'], 'names': [v_i_46['item_id'], v_i_46['name']] + [v_w_47 for v_w_47 in rt.elements(rt.words(v_i_46['name'])) if len(v_w_47) > 3] + [v_o_48 for v_o_48 in rt.elements(v_i_46['options'])] + list(v_i_46['options'])} for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_49)}]
+        v_named_71 = [{'value': v_i_67['price'], 'names': [v_i_67['item_id'], v_i_67['name']] + [v_w_68 for v_w_68 in rt.elements(rt.words(v_i_67['name'])) if len(v_w_68) > 3] + [v_o_69 for v_o_69 in rt.elements(v_i_67['options'])] + list(v_i_67['options'])} for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_70)}]
     except Exception as _e:
-        v_named_50 = rt.let_failed(_e)
+        v_named_71 = rt.let_failed(_e)
     'retail/checks/tasks.chk:82:9: use recapped_before("cancel_pending_order", [i.price for i in initial.orders[order_id].items], [total], [], named)'
     try:
-        v_write_51 = 'cancel_pending_order'
+        v_write_72 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_51 = rt.let_failed(_e)
+        v_write_72 = rt.let_failed(_e)
     try:
-        v_values_52 = [v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_73 = [v_i_74['price'] for v_i_74 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_52 = rt.let_failed(_e)
+        v_values_73 = rt.let_failed(_e)
     try:
-        v_outcomes_54 = [p_total]
+        v_outcomes_75 = [p_total]
     except Exception as _e:
-        v_outcomes_54 = rt.let_failed(_e)
+        v_outcomes_75 = rt.let_failed(_e)
     try:
-        v_recaps_55 = []
+        v_recaps_76 = []
     except Exception as _e:
-        v_recaps_55 = rt.let_failed(_e)
+        v_recaps_76 = rt.let_failed(_e)
     try:
-        v_named_56 = rt.let_value(v_named_50)
+        v_named_77 = rt.let_value(v_named_71)
     except Exception as _e:
-        v_named_56 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:82', v_write_51, v_values_52, v_outcomes_54, v_recaps_55, v_named_56, ('write = "cancel_pending_order"', 'values = [i.price for i in initial.orders[order_id].items]', 'outcomes = [total]', 'recaps = []', ''), '')
+        v_named_77 = rt.let_failed(_e)
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:82', v_write_72, v_values_73, v_outcomes_75, v_recaps_76, v_named_77, ('write = "cancel_pending_order"', 'values = [i.price for i in initial.orders[order_id].items]', 'outcomes = [total]', 'recaps = []', ''), '')
     'retail/checks/tasks.chk:83:9: use outcome_told("cancel_pending_order", [total], [i.price for i in initial.orders[order_id].items], refund_words + recap_words, named)'
     try:
-        v_write_57 = 'cancel_pending_order'
+        v_write_78 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_57 = rt.let_failed(_e)
+        v_write_78 = rt.let_failed(_e)
     try:
-        v_outcomes_58 = [p_total]
+        v_outcomes_79 = [p_total]
     except Exception as _e:
-        v_outcomes_58 = rt.let_failed(_e)
+        v_outcomes_79 = rt.let_failed(_e)
     try:
-        v_values_59 = [v_i_60['price'] for v_i_60 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_80 = [v_i_81['price'] for v_i_81 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_59 = rt.let_failed(_e)
+        v_values_80 = rt.let_failed(_e)
     try:
-        v_words_61 = rt.let_value(v_refund_words_27) + rt.let_value(v_recap_words_62)
+        v_words_82 = rt.let_value(v_refund_words_29) + rt.let_value(v_recap_words_83)
     except Exception as _e:
-        v_words_61 = rt.let_failed(_e)
+        v_words_82 = rt.let_failed(_e)
     try:
-        v_named_63 = rt.let_value(v_named_50)
+        v_named_84 = rt.let_value(v_named_71)
     except Exception as _e:
-        v_named_63 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:83', v_write_57, v_outcomes_58, v_values_59, v_words_61, v_named_63, ('write = "cancel_pending_order"', 'outcomes = [total]', 'values = [i.price for i in initial.orders[order_id].items]', 'words = refund_words + recap_words', ''), '')
+        v_named_84 = rt.let_failed(_e)
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:83', v_write_78, v_outcomes_79, v_values_80, v_words_82, v_named_84, ('write = "cancel_pending_order"', 'outcomes = [total]', 'values = [i.price for i in initial.orders[order_id].items]', 'words = refund_words + recap_words', ''), '')
     'retail/checks/tasks.chk:87:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_64['content'], p_total) and any((rt.text_says(v_m_64['content'], v_w_65) for v_w_65 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_64['content'], v_w_66) for v_w_66 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_85['content'], p_total) and any((rt.text_says(v_m_85['content'], v_w_86) for v_w_86 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_85['content'], v_w_87) for v_w_87 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_85 in rt.elements(messages) if v_m_85['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -329,4 +369,4 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 87, 5, _vals))
-    return rt.finish('cancel_reason_changed', _hard, 27, _soft, 0.0, _failures)
+    return rt.finish('cancel_reason_changed', _hard, 28, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:422)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:438)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -73,50 +73,54 @@ def verify(trace):
     except Exception as _e:
         v_charge_told_103 = rt.let_failed(_e)
     try:
-        v_refund_told_105 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_method_appositions_105 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'as you requested', 'as requested', 'as you asked']
     except Exception as _e:
-        v_refund_told_105 = rt.let_failed(_e)
+        v_method_appositions_105 = rt.let_failed(_e)
     try:
-        v_neutral_told_108 = ['applied', 'processed', 'posted', 'put through', 'settled']
+        v_refund_told_107 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
     except Exception as _e:
-        v_neutral_told_108 = rt.let_failed(_e)
+        v_refund_told_107 = rt.let_failed(_e)
     try:
-        v_not_done_110 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
+        v_neutral_told_111 = ['applied', 'processed', 'posted', 'put through', 'settled']
     except Exception as _e:
-        v_not_done_110 = rt.let_failed(_e)
+        v_neutral_told_111 = rt.let_failed(_e)
     try:
-        v_toward_customer_111 = rt.let_value(v_refund_told_105) + rt.let_value(v_not_done_110) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+        v_not_done_113 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
     except Exception as _e:
-        v_toward_customer_111 = rt.let_failed(_e)
+        v_not_done_113 = rt.let_failed(_e)
     try:
-        v_from_customer_112 = rt.let_value(v_charge_told_103) + rt.let_value(v_not_done_110) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+        v_toward_customer_114 = rt.let_value(v_refund_told_107) + rt.let_value(v_not_done_113) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
     except Exception as _e:
-        v_from_customer_112 = rt.let_failed(_e)
+        v_toward_customer_114 = rt.let_failed(_e)
     try:
-        v_method_appositions_114 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'as you requested', 'as requested', 'as you asked']
+        v_from_customer_115 = rt.let_value(v_charge_told_103) + rt.let_value(v_not_done_113) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
     except Exception as _e:
-        v_method_appositions_114 = rt.let_failed(_e)
+        v_from_customer_115 = rt.let_failed(_e)
     try:
-        v_neutral_sentence_118 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
+        v_told_appositions_120 = rt.let_value(v_method_appositions_105) + [v_a_117 + ' as you asked' for v_a_117 in rt.elements(rt.let_value(v_method_appositions_105))] + [v_a_118 + ' as you requested' for v_a_118 in rt.elements(rt.let_value(v_method_appositions_105))] + [v_a_119 + ' as requested' for v_a_119 in rt.elements(rt.let_value(v_method_appositions_105))]
     except Exception as _e:
-        v_neutral_sentence_118 = rt.let_failed(_e)
+        v_told_appositions_120 = rt.let_failed(_e)
     try:
-        v_arrived_124 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours']
+        v_neutral_sentence_124 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
     except Exception as _e:
-        v_arrived_124 = rt.let_failed(_e)
+        v_neutral_sentence_124 = rt.let_failed(_e)
     try:
-        v_owed_by_customer_125 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice']
+        v_arrived_130 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours', 'deposit', 'deposited', 'pocket', 'enjoy', 'extra money', 'bonus', 'windfall', 'free money']
     except Exception as _e:
-        v_owed_by_customer_125 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:423:9: use identify_first'
+        v_arrived_130 = rt.let_failed(_e)
+    try:
+        v_owed_by_customer_131 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice', 'sufficient', 'have enough', 'keep enough', 'cover the', 'cover it']
+    except Exception as _e:
+        v_owed_by_customer_131 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:439:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:424:9: use confirm_each_write'
+    'retail/checks/tasks.chk:440:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:425:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:441:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:426:9: use read_order_before_change'
+    'retail/checks/tasks.chk:442:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:427:5: require db == gold'
+    'retail/checks/tasks.chk:443:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -130,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 427, 5, _vals))
-    'retail/checks/tasks.chk:428:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 443, 5, _vals))
+    'retail/checks/tasks.chk:444:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -144,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 428, 5, _vals))
-    'retail/checks/tasks.chk:429:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 444, 5, _vals))
+    'retail/checks/tasks.chk:445:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_1['item_id'] == p_new_item_id for v_i_1 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -158,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 429, 5, _vals))
-    'retail/checks/tasks.chk:430:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
+    'retail/checks/tasks.chk:446:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_3['item_id'] == p_item_id for v_i_3 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -172,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 430, 5, _vals))
-    'retail/checks/tasks.chk:431:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
+    'retail/checks/tasks.chk:447:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -187,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 431, 5, _vals))
-    'retail/checks/tasks.chk:432:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 447, 5, _vals))
+    'retail/checks/tasks.chk:448:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_4 in rt.elements(calls) if v_c_4['writes'] and v_c_4['ok']))
         _r = 1
@@ -202,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 432, 5, _vals))
-    'retail/checks/tasks.chk:433:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
+    'retail/checks/tasks.chk:449:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -216,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 433, 5, _vals))
-    'retail/checks/tasks.chk:434:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
+    'retail/checks/tasks.chk:450:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -230,8 +234,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 434, 5, _vals))
-    'retail/checks/tasks.chk:435:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 450, 5, _vals))
+    'retail/checks/tasks.chk:451:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -245,8 +249,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 435, 5, _vals))
-    'retail/checks/tasks.chk:439:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 451, 5, _vals))
+    'retail/checks/tasks.chk:455:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -261,19 +265,19 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 439, 5, _vals))
-    'retail/checks/tasks.chk:443:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 455, 5, _vals))
+    'retail/checks/tasks.chk:459:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
     try:
         v_new_total_6 = round(sum((v_i_5['price'] for v_i_5 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) + p_difference, 2)
     except Exception as _e:
         v_new_total_6 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:444:9: use amounts_told([abs(difference), difference, new_total])'
+    'retail/checks/tasks.chk:460:9: use amounts_told([abs(difference), difference, new_total])'
     try:
         v_outcomes_7 = [abs(p_difference), p_difference, rt.let_value(v_new_total_6)]
     except Exception as _e:
         v_outcomes_7 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:444', v_outcomes_7, ('outcomes = [abs(difference), difference, new_total]',), '')
-    'retail/checks/tasks.chk:449:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:460', v_outcomes_7, ('outcomes = [abs(difference), difference, new_total]',), '')
+    'retail/checks/tasks.chk:465:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_10, 2) == round(rt.let_value(v_new_total_6), 2) for v_n_10 in rt.elements(rt.amounts(v_t_9)))) and (not rt.beside(v_t_9, rt.let_value(v_new_total_6), [{'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11), 'refused': rt.let_value(v_money_moved_14)}])) for v_t_9 in rt.elements(rt.sentences(v_m_8['content'])))) for v_m_8 in rt.elements(messages) if v_m_8['role'] == 'assistant'))
@@ -288,7 +292,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 449, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 465, 5, _vals))
     try:
         v_old_total_15 = round(rt.let_value(v_new_total_6) - p_difference, 2)
     except Exception as _e:
@@ -297,7 +301,7 @@ def verify(trace):
         v_new_total_16 = rt.let_value(v_new_total_6)
     except Exception as _e:
         v_new_total_16 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:367:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
+    'retail/checks/blocks.chk:400:5: forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)"'
     _raised = False
     try:
         _v = round(rt.let_value(v_old_total_15), 2) != round(rt.let_value(v_new_total_16), 2) and any((any((any((rt.text_says(v_t_18, v_w_19) for v_w_19 in rt.elements(rt.let_value(v_total_fell_20) if rt.let_value(v_new_total_16) > rt.let_value(v_old_total_15) else rt.let_value(v_total_rose_21)))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])) if rt.text_says(v_t_18, rt.let_value(v_old_total_15)) and rt.text_says(v_t_18, rt.let_value(v_new_total_16)))) for v_m_17 in rt.elements(messages) if v_m_17['role'] == 'assistant'))
@@ -312,14 +316,14 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)" (where old_total = round(new_total - difference, 2)) (in block total_direction, used at retail/checks/tasks.chk:453)', _why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)", 'retail/checks/blocks.chk', 367, 5, _vals))
-    'retail/checks/tasks.chk:454:9: use shares_told("modify_pending_order_items")'
+        _failures.append(rt.Failure('forbid round(old_total, 2) != round(new_total, 2) and any(m in messages where m.role == "assistant": any(t in sentences(m.content) where says(t, old_total) and says(t, new_total): any(w in (total_fell if new_total > old_total else total_rose): says(t, w)))) else "the agent told the order\'s total going the wrong way (down where it went up, or up where it went down)" (where old_total = round(new_total - difference, 2)) (in block total_direction, used at retail/checks/tasks.chk:469)', _why if _raised else "the agent told the order's total going the wrong way (down where it went up, or up where it went down)", 'retail/checks/blocks.chk', 400, 5, _vals))
+    'retail/checks/tasks.chk:470:9: use shares_told("modify_pending_order_items")'
     try:
         v_write_22 = 'modify_pending_order_items'
     except Exception as _e:
         v_write_22 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:454', v_write_22, ('write = "modify_pending_order_items"',), '')
-    'retail/checks/tasks.chk:457:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:470', v_write_22, ('write = "modify_pending_order_items"',), '')
+    'retail/checks/tasks.chk:473:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
     try:
         v_write_23 = 'modify_pending_order_items'
     except Exception as _e:
@@ -332,8 +336,8 @@ def verify(trace):
         v_to_25 = [p_payment_method_id] if p_difference != 0 else []
     except Exception as _e:
         v_to_25 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:457', v_write_23, v_order_id_24, v_to_25, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
-    'retail/checks/tasks.chk:458:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:473', v_write_23, v_order_id_24, v_to_25, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
+    'retail/checks/tasks.chk:474:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
     try:
         v_write_26 = 'modify_pending_order_items'
     except Exception as _e:
@@ -346,13 +350,13 @@ def verify(trace):
         v_again_28 = rt.let_value(v_again_words_29)
     except Exception as _e:
         v_again_28 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:458', v_write_26, v_outcomes_27, v_again_28, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
-    'retail/checks/tasks.chk:462:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:474', v_write_26, v_outcomes_27, v_again_28, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
+    'retail/checks/tasks.chk:478:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_31 = rt.row(db['products'], rt.found(rt.first((v_i_30 for v_i_30 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_30['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:463:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:479:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_37), 2) == round(v_a_32['price'] - v_b_33['price'], 2) for v_n_37 in rt.elements(rt.amounts(v_m_36['content'])))) for v_m_36 in rt.elements(messages) if v_m_36['role'] == 'assistant')) for v_b_33 in rt.elements(rt.let_value(v_variants_31)) if (v_a_32['price'] > v_b_33['price'] and round(v_a_32['price'] - v_b_33['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_35, round(v_a_32['price'] - v_b_33['price'], 2)) for v_o_35 in rt.elements(v_v_34['options']))) for v_v_34 in rt.elements(rt.let_value(v_variants_31))))))) for v_a_32 in rt.elements(rt.let_value(v_variants_31))))
@@ -367,13 +371,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 463, 5, _vals))
-    'retail/checks/tasks.chk:471:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 479, 5, _vals))
+    'retail/checks/tasks.chk:487:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
         v_named_48 = [{'value': v_i_38['price'], 'names': [v_i_38['item_id'], v_i_38['name']] + [v_w_39 for v_w_39 in rt.elements(rt.words(v_i_38['name'])) if len(v_w_39) > 3] + [v_o_40 for v_o_40 in rt.elements(v_i_38['options'])] + list(v_i_38['options'])} for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_41['price'] for v_i_41 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_42) + rt.let_value(v_total_before_43)}] + [{'value': rt.item(rt.let_value(v_variants_31), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_44) + [v_o_45 for v_o_45 in rt.elements(rt.item(rt.let_value(v_variants_31), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_46 for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_46['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_47)}, {'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11)}]
     except Exception as _e:
         v_named_48 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:480:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+    'retail/checks/tasks.chk:496:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
         v_write_49 = 'modify_pending_order_items'
     except Exception as _e:
@@ -394,8 +398,8 @@ def verify(trace):
         v_named_56 = rt.let_value(v_named_48)
     except Exception as _e:
         v_named_56 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:480', v_write_49, v_values_50, v_outcomes_53, v_recaps_54, v_named_56, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:483:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:496', v_write_49, v_values_50, v_outcomes_53, v_recaps_54, v_named_56, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:499:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
         v_write_57 = 'modify_pending_order_items'
     except Exception as _e:
@@ -416,8 +420,8 @@ def verify(trace):
         v_named_63 = rt.let_value(v_named_48)
     except Exception as _e:
         v_named_63 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:483', v_write_57, v_outcomes_58, v_values_59, v_words_62, v_named_63, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:496:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:499', v_write_57, v_outcomes_58, v_values_59, v_words_62, v_named_63, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:512:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
         v_difference_64 = p_difference
     except Exception as _e:
@@ -438,33 +442,33 @@ def verify(trace):
         v_old_price_74 = rt.found(rt.first((v_i_75 for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_75['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
         v_old_price_74 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:496', v_difference_64, v_new_options_65, v_old_options_69, v_new_price_73, v_old_price_74, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
-    'retail/checks/tasks.chk:501:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:512', v_difference_64, v_new_options_65, v_old_options_69, v_new_price_73, v_old_price_74, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:517:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_76 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_76 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:502:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:518:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_77 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_77 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:503:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    'retail/checks/tasks.chk:519:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
         v_charged_78 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
         v_charged_78 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:504:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    'retail/checks/tasks.chk:520:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
         v_refunded_79 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
         v_refunded_79 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:505:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    'retail/checks/tasks.chk:521:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
         v_negations_80 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
         v_negations_80 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:506:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:522:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_81['content'], abs(p_difference)) and any((rt.text_says(v_m_81['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_charges_76))))) and (not any((rt.text_says(v_m_81['content'], v_w_83) for v_w_83 in rt.elements(rt.let_value(v_refunds_77))))) or any((any((rt.text_says(v_t_84, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_charged_78)))) and (not any((rt.text_says(v_t_84, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_refunded_79) + rt.let_value(v_negations_80))))) for v_t_84 in rt.elements(rt.sentences(v_m_81['content'])) if (rt.text_says(v_t_84, abs(p_difference)) or rt.text_says(v_t_84, 'difference')) or any((v_c_85['position'] < v_m_81['position'] for v_c_85 in rt.elements(calls) if v_c_85['tool'] == 'modify_pending_order_items' and v_c_85['ok'])))) for v_m_81 in rt.elements(messages) if v_m_81['role'] == 'assistant'))
@@ -479,8 +483,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 506, 5, _vals))
-    'retail/checks/tasks.chk:512:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 522, 5, _vals))
+    'retail/checks/tasks.chk:528:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any((((rt.text_says(v_m_88['content'], p_difference) and any((rt.text_says(v_m_88['content'], v_w_89) for v_w_89 in rt.elements(rt.let_value(v_refunds_77))))) and (not any((rt.text_says(v_m_88['content'], v_w_90) for v_w_90 in rt.elements(rt.let_value(v_charges_76))))) or any((any((rt.text_says(v_t_91, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_refunded_79)))) and (not any((rt.text_says(v_t_91, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_charged_78) + rt.let_value(v_negations_80))))) for v_t_91 in rt.elements(rt.sentences(v_m_88['content'])) if rt.text_says(v_t_91, p_difference) or rt.text_says(v_t_91, 'difference')))) or any((any((rt.text_says(v_t_94, v_w_96) for v_w_96 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_94, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_charged_78) + rt.let_value(v_negations_80))))) for v_t_94 in rt.elements(rt.sentences(v_m_88['content'])) if any((v_c_95['position'] < v_m_88['position'] for v_c_95 in rt.elements(calls) if v_c_95['tool'] == 'modify_pending_order_items' and v_c_95['ok'])))) for v_m_88 in rt.elements(messages) if v_m_88['role'] == 'assistant'))
@@ -495,8 +499,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 512, 5, _vals))
-    'retail/checks/tasks.chk:525:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 528, 5, _vals))
+    'retail/checks/tasks.chk:541:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
         _v = p_difference < 0 and any((any(((rt.text_says(v_t_99, abs(p_difference)) and (not rt.text_says(v_t_99, p_difference))) and rt.contains(rt.text_of(v_t_99).lower(), '+') for v_t_99 in rt.elements(rt.sentences(v_m_98['content'])))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant'))
@@ -511,13 +515,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 525, 5, _vals))
-    'retail/checks/tasks.chk:528:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 541, 5, _vals))
+    'retail/checks/tasks.chk:544:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_100['content'], v_w_102) for v_w_102 in rt.elements(rt.let_value(v_charge_told_103)))) or rt.contains(rt.text_of(v_m_100['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_100['content'], v_w_104) for v_w_104 in rt.elements(rt.let_value(v_refund_told_105)))) or rt.text_says(v_m_100['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_106, v_w_109) and (not any((len(rt.words(v_w_109)) == 1 and len([v_x_115 for v_x_115 in rt.elements(rt.words(v_t_106)) if rt.text_of(v_x_115).lower() == v_w_109]) <= len([v_x_116 for v_x_116 in rt.elements(rt.words(v_a_113)) if rt.text_of(v_x_116).lower() == v_w_109]) for v_a_113 in rt.elements(rt.let_value(v_method_appositions_114)) if rt.text_says(v_t_106, p_payment_method_id + ' ' + v_a_113)))) for v_w_109 in rt.elements(rt.let_value(v_toward_customer_111) if p_difference > 0 else rt.let_value(v_from_customer_112)))) and all(((rt.text_of(v_w_117).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_117).lower(), '_') and (len(rt.numbers(v_w_117)) > 0 or rt.member(rt.text_of(v_w_117).lower(), rt.let_value(v_neutral_sentence_118))))) or any((len([v_x_120 for v_x_120 in rt.elements(rt.words(v_t_106)) if rt.text_of(v_x_120).lower() == rt.text_of(v_w_117).lower()]) <= len([v_x_121 for v_x_121 in rt.elements(rt.words(v_a_119)) if rt.text_of(v_x_121).lower() == rt.text_of(v_w_117).lower()]) for v_a_119 in rt.elements(rt.let_value(v_method_appositions_114)) if rt.text_says(v_t_106, p_payment_method_id + ' ' + v_a_119))) for v_w_117 in rt.elements(rt.words(v_t_106))))) and (not any((any((rt.text_says(v_u_122, v_w_123) for v_w_123 in rt.elements(rt.let_value(v_refund_told_105) + rt.let_value(v_arrived_124) if p_difference > 0 else rt.let_value(v_charge_told_103) + rt.let_value(v_owed_by_customer_125)))) for v_u_122 in rt.elements(rt.sentences(v_m_100['content'])) if v_u_122 != v_t_106))) for v_t_106 in rt.elements(rt.sentences(v_m_100['content'])) if (rt.text_says(v_t_106, abs(p_difference)) and rt.text_says(v_t_106, p_payment_method_id)) and any((rt.text_says(v_t_106, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_neutral_told_108))))))) for v_m_100 in rt.elements(messages) if (v_m_100['role'] == 'assistant' and rt.text_says(v_m_100['content'], abs(p_difference))) and any((v_c_101['position'] < v_m_100['position'] for v_c_101 in rt.elements(calls) if v_c_101['tool'] == 'modify_pending_order_items' and v_c_101['ok']))))
+        _v = any((not (any((rt.text_says(v_m_100['content'], v_w_102) and (not any((rt.text_says(v_m_100['content'], p_payment_method_id + ' ' + v_a_104) or rt.text_says(v_m_100['content'], p_payment_method_id + ' (' + v_a_104) for v_a_104 in rt.elements(rt.let_value(v_method_appositions_105)) if rt.text_says(v_a_104, v_w_102)))) for v_w_102 in rt.elements(rt.let_value(v_charge_told_103)))) or rt.contains(rt.text_of(v_m_100['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_100['content'], v_w_106) and (not any((rt.text_says(v_m_100['content'], p_payment_method_id + ' ' + v_a_108) or rt.text_says(v_m_100['content'], p_payment_method_id + ' (' + v_a_108) for v_a_108 in rt.elements(rt.let_value(v_method_appositions_105)) if rt.text_says(v_a_108, v_w_106)))) for v_w_106 in rt.elements(rt.let_value(v_refund_told_107)))) or rt.text_says(v_m_100['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_109, v_w_112) and (not any((len(rt.words(v_w_112)) == 1 and len([v_x_121 for v_x_121 in rt.elements(rt.words(v_t_109)) if rt.text_of(v_x_121).lower() == v_w_112]) <= len([v_x_122 for v_x_122 in rt.elements(rt.words(v_a_116)) if rt.text_of(v_x_122).lower() == v_w_112]) for v_a_116 in rt.elements(rt.let_value(v_told_appositions_120)) if rt.text_says(v_t_109, p_payment_method_id + ' ' + v_a_116) or rt.text_says(v_t_109, p_payment_method_id + ' (' + v_a_116)))) for v_w_112 in rt.elements(rt.let_value(v_toward_customer_114) if p_difference > 0 else rt.let_value(v_from_customer_115)))) and all(((rt.text_of(v_w_123).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_123).lower(), '_') and (len(rt.numbers(v_w_123)) > 0 or rt.member(rt.text_of(v_w_123).lower(), rt.let_value(v_neutral_sentence_124))))) or any((len([v_x_126 for v_x_126 in rt.elements(rt.words(v_t_109)) if rt.text_of(v_x_126).lower() == rt.text_of(v_w_123).lower()]) <= len([v_x_127 for v_x_127 in rt.elements(rt.words(v_a_125)) if rt.text_of(v_x_127).lower() == rt.text_of(v_w_123).lower()]) for v_a_125 in rt.elements(rt.let_value(v_told_appositions_120)) if rt.text_says(v_t_109, p_payment_method_id + ' ' + v_a_125) or rt.text_says(v_t_109, p_payment_method_id + ' (' + v_a_125))) for v_w_123 in rt.elements(rt.words(v_t_109))))) and (not any((any((rt.text_says(v_u_128, v_w_129) for v_w_129 in rt.elements(rt.let_value(v_refund_told_107) + rt.let_value(v_arrived_130) if p_difference > 0 else rt.let_value(v_charge_told_103) + rt.let_value(v_owed_by_customer_131)))) or ((p_difference < 0 and rt.text_says(v_u_128, 'keep')) and rt.text_says(v_u_128, abs(p_difference))) for v_u_128 in rt.elements(rt.sentences(v_m_100['content'])) if v_u_128 != v_t_109))) for v_t_109 in rt.elements(rt.sentences(v_m_100['content'])) if (rt.text_says(v_t_109, abs(p_difference)) and rt.text_says(v_t_109, p_payment_method_id)) and any((rt.text_says(v_t_109, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_neutral_told_111))))))) for v_m_100 in rt.elements(messages) if (v_m_100['role'] == 'assistant' and rt.text_says(v_m_100['content'], abs(p_difference))) and any((v_c_101['position'] < v_m_100['position'] for v_c_101 in rt.elements(calls) if v_c_101['tool'] == 'modify_pending_order_items' and v_c_101['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): ((not any(w in toward_customer if difference > 0 else from_customer: (says(t, w) and not any(a in method_appositions where says(t, (payment_method_id + " ") + a): (len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))))) and all(w in words(t): ((lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) or any(a in method_appositions where says(t, (payment_method_id + " ") + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))))) and not any(u in sentences(m.content) where u != t: any(w in refund_told + arrived if difference > 0 else charge_told + owed_by_customer: says(u, w)))))))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: (says(m.content, w) and not any(a in method_appositions where says(a, w): (says(m.content, (payment_method_id + " ") + a) or says(m.content, (payment_method_id + " (") + a))))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: (says(m.content, w) and not any(a in method_appositions where says(a, w): (says(m.content, (payment_method_id + " ") + a) or says(m.content, (payment_method_id + " (") + a))))) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): ((not any(w in toward_customer if difference > 0 else from_customer: (says(t, w) and not any(a in told_appositions where (says(t, (payment_method_id + " ") + a) or says(t, (payment_method_id + " (") + a)): (len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))))) and all(w in words(t): ((lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) or any(a in told_appositions where (says(t, (payment_method_id + " ") + a) or says(t, (payment_method_id + " (") + a)): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))))) and not any(u in sentences(m.content) where u != t: (any(w in refund_told + arrived if difference > 0 else charge_told + owed_by_customer: says(u, w)) or ((difference < 0 and says(u, "keep")) and says(u, abs(difference)))))))))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -527,5 +531,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in method_appositions where says(t, payment_method_id + " " + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in method_appositions where says(t, payment_method_id + " " + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 528, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 38, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 544, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 39, _soft, 0.0, _failures)
