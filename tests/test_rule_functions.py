@@ -3,9 +3,9 @@ that each ``use`` calls and the rule's own verdict in ``rules.py`` too
 (:mod:`eigendsl.codegen.rule_functions`), and judges as its statements written out at each use
 did.
 
-The spec below uses its rules from two checks (one of them twice), from a block (called as a
-function, and written out where its argument reads a name of the block), and a rule uses a
-block; a rule reads a
+The spec below uses its rules from two checks (one of them twice), from a block called as a
+function (its argument may read a name of the block) and from one written out where its argument
+is read alone, and a rule uses a block; a rule reads a
 spec constant, a let, ``confirmed`` and an advisory ``judge``. Its verdicts are held to those of
 the same spec compiled with every rule written out where it is used, as before rules had
 functions: the same pass, score, reasons, notes, statements' text and source positions.
@@ -51,6 +51,7 @@ check cancelled(order_id: string, reason: string):
     use within_block(reason)
     let spelled = first(o in db.orders where o.status == "cancelled").status
     use within_block(spelled)
+    use alone(said "cancelled")
     use polite
     use identify_first
 
@@ -68,6 +69,10 @@ block within_block(word: string):
 
 block told(word: string):
     require said word
+
+block alone(flag: bool):
+    require flag
+    use identify_first
 """
 
 
@@ -107,10 +112,9 @@ def test_a_rule_is_defined_once_and_each_use_calls_it(both: tuple[Domain, Domain
     cancelled = (verifiers / "check_cancelled.py").read_text()
     # used twice, judged twice; and once more in the block written out where it is used
     assert cancelled.count("policy_rule_identify_first(trace") == 3
-    assert "policy_rule_identify_first(trace, _failures, _hard, _soft, 'block within_block" in (
-        cancelled
-    )
-    assert "block_within_block(trace" in cancelled  # the other use of the block: its function
+    assert "policy_rule_identify_first(trace, _failures, _hard, _soft, 'block alone" in cancelled
+    # both uses of the other block call its function (`spelled` is a let of the block's too)
+    assert cancelled.count("block_within_block(trace") == 2
     # confirmed's words, compiled from the checker AST through the let and the constant
     index = json.loads((verifiers / "index.json").read_text())
     assert index["confirm_words"] == {"cancel_order": ["cancel", "drop"], "set_email": ["change"]}

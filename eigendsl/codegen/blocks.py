@@ -8,10 +8,12 @@ lets a failed statement shows) and the reason's prefix in a policy rule. Its cod
 of a parameter than its value: a statement that reads one parameter alone is explained by the
 argument's expression, a ``first(...)`` argument is checked to have found something, an event
 argument is read by ``before`` as events (:attr:`ExprCompiler.argument_reads`). A use whose
-arguments would change such code, or whose argument reads a name of the block, has the
-statements written out where it stands, as every use had before. A block that calls
-``confirmed`` is a function as the others: the words the scripted user reads are compiled as
-data (:mod:`eigendsl.dsl.confirm_words`), not read back from the code at the use.
+arguments would change such code has the statements written out where it stands, as every use
+had before; an argument may read a name that a parameter or a let of the block also bears (the
+use's variable, taken before the call; its text ends the lets a failure shows either way). A
+block that calls ``confirmed`` is a function as the others: the words the scripted user reads
+are compiled as data (:mod:`eigendsl.dsl.confirm_words`), not read back from the code at the
+use.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from eigendsl.codegen.pyexpr import (
 )
 from eigendsl.codegen.pymodule import assign, attribute, function_def, without_unused_bindings
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.lets import lets_read, names_read, where
+from eigendsl.dsl.lets import names_read
 from eigendsl.dsl.render import render_expr, render_statement
 
 if TYPE_CHECKING:
@@ -95,24 +97,44 @@ OUTSIDE = Place()  # a statement of a check, outside any rule and block
 
 
 def shown_lets(exprs: tuple[A.Expr, ...] | A.Expr, comp: ExprCompiler) -> str | ast.expr:
-    """`` (where a = ..., b = ...)``, the lets ``exprs`` read (:func:`eigendsl.dsl.lets.where`);
-    a block function's parameter among them is shown by the text its use gives (``_args``)."""
-    lets = comp.let_exprs()
-    parts: list[ast.expr] = []
+    """`` (where a = ..., b = ...)``, the lets ``exprs`` read (as :func:`eigendsl.dsl.lets.where`
+    shows them); a block function's parameter among them is shown by the text its use gives
+    (``_args``)."""
+    parts: list[str | ast.expr] = []
     given = False
-    for let in lets_read(exprs, lets):
+    for let in _lets_read(exprs, comp):
         binding = comp.lets.get(let.name)
         if binding is not None and binding.let is let and binding.argument is not None:
             parts.append(subscript(name("_args"), const(binding.argument)))
             given = True
-        elif not (
-            isinstance(let, A.Constant)
-            or (isinstance(let.expr, A.Name) and let.expr.id == let.name)
-        ):
-            parts.append(const(f"{let.name} = {render_expr(let.expr)}"))
-    if not given:
-        return where(exprs, lets)
-    return call("_where", ast.Tuple(elts=parts, ctx=ast.Load()))
+        elif not (isinstance(let, A.Constant) or _own_name(let.name, let.expr)):
+            parts.append(f"{let.name} = {render_expr(let.expr)}")
+    if not given:  # every part a text known here
+        texts = [p for p in parts if isinstance(p, str)]
+        return f" (where {', '.join(texts)})" if texts else ""
+    return call("_where", ast.Tuple(elts=[text_of(p) for p in parts], ctx=ast.Load()))
+
+
+def _lets_read(exprs: tuple[A.Expr, ...] | A.Expr, comp: ExprCompiler) -> list[A.Let]:
+    """The lets bound in ``comp`` that ``exprs`` read, directly or through another let, in the
+    order they are bound (:func:`eigendsl.dsl.lets.lets_read`); but a block's parameter written
+    out at a use ends its chain: its expression is the use's argument, whose names are the
+    use's, and a block's let or parameter of the same name is another variable (``to =
+    [order_id]`` given where the block's ``order_id`` is bound to something else shows no
+    ``order_id = ...`` of the block's; the block's function, which shows ``_args``, agrees)."""
+    lets = comp.let_exprs()
+    pending = list(exprs) if isinstance(exprs, tuple) else [exprs]
+    found: dict[str, A.Let] = {}
+    while pending:
+        for read in names_read(pending.pop()):
+            let = lets.get(read)
+            if let is None or read in found:
+                continue
+            found[read] = let
+            binding = comp.lets.get(read)
+            if not (binding is not None and binding.let is let and binding.given):
+                pending.append(let.expr)
+    return sorted(found.values(), key=lambda let: (let.span.line, let.span.col))
 
 
 def _own_name(param: str, expr: A.Expr) -> bool:
@@ -162,7 +184,6 @@ class BlockFunction:
     soft: float
     notes: bool
     argument_reads: set[tuple[str, str]]
-    let_names: set[str]
 
 
 class BlockCompiler:
@@ -271,10 +292,7 @@ class BlockCompiler:
             without_unused_bindings(bindings, body) + body,
             doc,
         )
-        let_names = {s.name for s in block.body if isinstance(s, A.Let)}
-        made = BlockFunction(
-            function, given, code.hard, code.soft, code.notes, comp.argument_reads, let_names
-        )
+        made = BlockFunction(function, given, code.hard, code.soft, code.notes, comp.argument_reads)
         self.functions[block.name] = made
         return made
 
@@ -302,12 +320,11 @@ def _fits(
     block: A.Block, function: BlockFunction, args: tuple[A.Expr, ...], comp: ExprCompiler
 ) -> bool:
     """Whether a use with ``args`` (read with ``comp``) may call the block's function: it gives
-    the code written out at the use, and the text of each failure."""
-    names = function.let_names | {p.name for p in block.params}
+    the code written out at the use, and the text of each failure. An argument may read any
+    name of the use's place, one that a parameter or a let of the block also bears among them:
+    its value is taken at the use, and its text (``_args``) ends the lets a failure shows, as
+    written out (:func:`_lets_read`)."""
     by_param = {p.name: a for p, a in zip(block.params, args, strict=True)}
-    for param, arg in by_param.items():
-        if names_read(arg) & (names - {param}):  # the text of a let shown would read it
-            return False
     for param, why in sorted(function.argument_reads):
         arg = by_param[param]
         if why == "event":

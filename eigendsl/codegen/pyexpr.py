@@ -82,6 +82,9 @@ class LetBinding:
     let: A.Let
     at: ExprCompiler
     argument: int | None = None  # in a block's function: the parameter's place, its use unknown
+    # written out at a use: a block's parameter, its expression the use's argument (whose names
+    # are the use's, not the block's lets of the same names)
+    given: bool = False
 
 
 @dataclass
@@ -118,9 +121,10 @@ class ExprCompiler:
         (a fresh one: two rules a check uses may each bind the same name). ``at``: the compiler
         its expression is read with, when not this one (a block's parameter, bound to the use's
         argument)."""
+        given = at is not None
         at = at or replace(self, env=dict(self.env), lets=dict(self.lets))
         local = self.fresh(let.name)
-        self.lets[let.name] = LetBinding(local, let, at)
+        self.lets[let.name] = LetBinding(local, let, at, given=given)
         return local
 
     def let_exprs(self) -> dict[str, A.Let]:
