@@ -45,11 +45,11 @@ def check_tool_param_types(loaded: LoadedSpec, resolved: Resolved, diag: Diagnos
             tool, param, wanted = use
             uses.setdefault((tool, param), []).append((error, wanted))
     for (tool, param), found in sorted(uses.items()):
-        wanted = {w for _, w in found}
+        agreed = {w for _, w in found}
         places = sorted({error.span for error, _ in found})
-        if len(wanted) != 1 or len(places) < 2:
+        if len(agreed) != 1 or len(places) < 2:
             continue  # one use may be the mistake, or the uses disagree: their own errors say
-        [should] = wanted
+        [should] = agreed
         declared = loaded.spec.tools[tool].params[param].type
         at = _type_span(tools, tool, param)
         if at is None:
