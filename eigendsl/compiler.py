@@ -41,6 +41,7 @@ from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 from eigendsl.tool_bodies import declarative_tools
 from eigendsl.tool_keys import check_tool_keys
+from eigendsl.tool_param_types import check_tool_param_types
 
 SCHEMA_VERSION = 1
 
@@ -66,6 +67,7 @@ def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
     with every error found."""
     analysis, _seed_sound = _analyze(spec_dir, extra)
     check_tool_keys(analysis[0], analysis[-1])
+    check_tool_param_types(analysis[0], analysis[2], analysis[-1])
     analysis[-1].raise_if_errors()
     return analysis
 
@@ -106,6 +108,7 @@ def compile_domain(
     # the tasks are checked whatever the errors so far: one compile reports them all
     tasks = concrete_tasks(loaded, seed, templates, diag, seed_sound)
     check_tool_keys(loaded, diag)  # from the errors of every use of a tool
+    check_tool_param_types(loaded, resolved, diag)  # and of every use of a tool's parameter
     diag.raise_if_errors()
     spec = loaded.spec
     out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name

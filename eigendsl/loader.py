@@ -89,6 +89,29 @@ def _validation_error(
 
 
 def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
+    said = _said(error, loc, model)
+    return said if error["type"] == "missing" else said + _indented_under(loc, model)
+
+
+def _indented_under(loc: tuple[Any, ...], model: Any) -> str:
+    """A hint where the key at ``loc`` is wrong under its mapping but is a key of the mapping
+    above it, beside its parent: most likely indented one level too deep (``unknown:`` under
+    ``known:`` was "known.unknown must be text", with nothing about the indentation)."""
+    if len(loc) < 3 or not isinstance(loc[-1], str) or not isinstance(loc[-2], str):
+        return ""
+    owner = _model_at(model, loc[:-2])
+    if not (isinstance(owner, type) and issubclass(owner, BaseModel)):
+        return ""
+    key, parent = loc[-1], loc[-2]
+    if key == parent or key not in {f.alias or n for n, f in owner.model_fields.items()}:
+        return ""
+    return (
+        f"; '{key}' is a key of {'.'.join(map(str, loc[:-2]))}, beside '{parent}': if this is "
+        f"that key, indent it as deep as '{parent}', not under it"
+    )
+
+
+def _said(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
     kind = error["type"]
     where = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "the file"
     if kind == "missing":

@@ -176,10 +176,13 @@ def _misindented(lines: list[str], index: int) -> str | None:
             f"this line is indented {own} spaces and line {first + 1} above it "
             f"{_indent(lines[first])}: no block here is indented {own}; indent the two alike"
         )
+    # the nearest line above names the block this one ends (not the block's first line, which
+    # may be far); the block is re-indented whole, if it is the one to move
+    block = f"line {first + 1}" if first == last else f"lines {first + 1} to {last + 1}"
     return (
-        f"this line is indented {own} spaces, line {first + 1} above it "
-        f"{_indent(lines[first])} and line {above + 1} {_indent(lines[above])}: no block here is "
-        f"indented {own}; indent this line like one of them, or line {first + 1} like this one"
+        f"this line is indented {own} spaces, line {last + 1} above it "
+        f"{_indent(lines[last])} and line {above + 1} {_indent(lines[above])}: no block here is "
+        f"indented {own}; indent this line like one of them, or {block} like this one"
     )
 
 

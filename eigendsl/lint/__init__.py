@@ -266,9 +266,13 @@ def lint_compiled(
                 else ""
             )
             + (
-                f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
-                "output is written; with `--strict` they fail the compile and nothing is "
-                "written)"
+                (
+                    " (the error is shown as a warning: the output is written; with `--strict` "
+                    "it fails the compile and nothing is written)"
+                    if errors == 1
+                    else " (the errors are shown as warnings: the output is written; with "
+                    "`--strict` they fail the compile and nothing is written)"
+                )
                 if errors
                 else ""
             )

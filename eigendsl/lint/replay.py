@@ -53,6 +53,9 @@ def execute(
         params=dict(task.get("params", {})),
         tools=domain.tool_meta,
     )
+    # the database after each write, as the live episode records it (the positions are the same:
+    # the environment holds these very messages), so a proposal is read against its time's records
+    trace.states = list(env.trace.states)
     if domain.judge_model is not None:
         model = domain.judge_model
         trace.judge = lambda assertion: model(trace, assertion)

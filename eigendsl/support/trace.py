@@ -31,7 +31,8 @@ class Trace:
     namings: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The database after each write that went through, with its call's position, in order (an
     #: episode's environment records them): what the records stood as when the agent proposed a
-    #: later write (:meth:`db_at`). Empty for a trace built from messages alone.
+    #: later write (:meth:`db_at`). Empty for a trace built from messages alone; those that
+    #: replay the calls record them too (lint's replay, synthesis's rules exercised).
     states: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     def db_at(self, position: int) -> dict[str, Any] | None:

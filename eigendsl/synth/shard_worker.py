@@ -73,17 +73,26 @@ def rules_exercised(domain: Domain, row: dict[str, Any], gold: GoldCache) -> lis
     mutations of it (confirmations turned into refusals, the first call dropped, the calls
     reversed, an identifier of the last call replaced by another)."""
     task = next(t for t in domain.tasks if t["id"] == row["task_id"])
+    base = Trace.from_messages(
+        row["messages"], {}, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta
+    )
     env = Environment(domain, task)
+    made = iter(base.calls)  # the calls in the order of the messages, at their positions
     for message in row["messages"]:
         for call in message.get("tool_calls") or []:
             try:
                 args = json.loads(call["function"]["arguments"])
             except json.JSONDecodeError:
                 args = {}
+            written = len(env.trace.states)
             env.call_tool(call["function"]["name"], args, call["id"])
-    base = Trace.from_messages(
-        row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta
-    )
+            at = next(made).position  # from_messages reads the same tool_calls, in order
+            # the database after each write that went through, at the call's position in the
+            # row's messages (the replay adds no messages, so the environment's own positions
+            # are not the row's): a rule reads a proposal against the records of its time, as
+            # it did in the live episode (Trace.db_at)
+            base.states += [(at, db) for _, db in env.trace.states[written:]]
+    base.db = env.db
     mutants = list(_mutants(base, domain))
     out = []
     for name, rule in sorted(domain.rules.RULES.items()):
@@ -104,6 +113,10 @@ def _mutants(trace: Trace, domain: Domain):
             calls if calls is not None else trace.calls,
             messages if messages is not None else trace.messages,
             namings=trace.namings,
+            # the states belong to the calls as made; mutated calls were never replayed, so
+            # their trace reads a proposal between two writes against the final and initial
+            # records instead (Trace.db_at's None)
+            states=trace.states if calls is None else [],
         )
 
     yield clone(

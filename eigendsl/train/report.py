@@ -248,7 +248,11 @@ def write_report(
         lines.append(f"- {count} × `{reason}`")
     every = f"every failure is in `eval/{grpo_file}.jsonl`"
     if len(failures) > 10:
-        lines.append(f"- and {len(failures) - 10} more statements, each as often or less ({every})")
+        more = len(failures) - 10
+        others = (
+            "1 more statement, as often" if more == 1 else f"{more} more statements, each as often"
+        )
+        lines.append(f"- and {others} or less ({every})")
     # `score` terms fail no episode; a results file written before they were apart has none
     missed = most_frequent(results["grpo"].get("scores_missed") or {})
     if missed:
