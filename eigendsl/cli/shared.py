@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
-import shlex
 import signal
 import sys
 import threading
@@ -22,6 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
+from eigendsl.cli.json_output import _JSON, JsonCommand, echo_json, say_failure
 from eigendsl.errors import EigenError, first_few
 from eigendsl.runtime.tool_faults import interrupts
 
@@ -196,57 +195,6 @@ domain_dir_argument = click.argument("domain_dir", type=click.Path(path_type=Pat
 seed_option = click.option("--seed", type=int, default=0, show_default=True)
 
 
-class _JsonCommand:
-    """A ``--json`` command as it runs: the standard output it started with, where its one JSON
-    line goes (whatever else reaches stdout while it runs, a print() in the spec's tools.py or a
-    library's notice, is sent to stderr, so the output stays one JSON object that parses);
-    whether that line was printed; the failure said on stderr, and what the command made known
-    for a failure's JSON object (:func:`json_facts`)."""
-
-    def __init__(self, stdout: Any) -> None:
-        self.stdout = stdout
-        self.printed = False
-        self.said: str | None = None
-        self.facts: dict[str, Any] = {}
-
-    def failed(self, status: int, said: str | None, command: Callable[..., Any]) -> None:
-        """Print the failure's JSON object, once, unless the command printed its own line (lint
-        --json prints its report, then exits 1 on errors)."""
-        if self.printed:
-            return
-        failure: dict[str, Any] = {"error": said or f"exited with status {status}"}
-        failure["exit_status"] = status
-        for key, fact in self.facts.items():
-            try:
-                value = fact() if callable(fact) else fact
-            except Exception:  # noqa: BLE001 - a fact that cannot be found is left out
-                value = None
-            if value is not None:
-                failure[key] = value
-        if _resumes(command):
-            failure.setdefault("resumed_with", command_line())
-        echo_json(failure)
-
-
-_JSON: list[_JsonCommand] = []  # the --json commands running (one, but for tests)
-
-
-def say_failure(message: str, before: str = "") -> None:
-    """Say on stderr why the command fails or stopped (``before`` it: a blank line after a
-    progress bar); a ``--json`` command repeats ``message`` in its last line's JSON object."""
-    click.echo(f"{before}{message}", err=True)
-    if _JSON:
-        _JSON[-1].said = message
-
-
-def json_facts(**facts: Any) -> None:
-    """What a ``--json`` command's failure object says besides its error (``stage``,
-    ``out_dir``): each a value, or a function called when the command fails (one that raises
-    or gives None is left out). Nothing where the command has no ``--json``."""
-    if _JSON:
-        _JSON[-1].facts.update(facts)
-
-
 def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary") -> Any:
     """``--json`` (as ``as_json``): the command's result as one JSON line, and only that, on
     stdout (see :func:`echo_json`); a command that fails or is stopped prints instead
@@ -260,7 +208,7 @@ def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary"
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not kwargs.get("as_json"):
                 return command(*args, **kwargs)
-            running = _JsonCommand(sys.stdout)
+            running = JsonCommand(sys.stdout)
             _JSON.append(running)
             try:
                 with contextlib.redirect_stdout(sys.stderr):
@@ -269,16 +217,16 @@ def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary"
                 if exc.code not in (None, 0):
                     code = exc.code if isinstance(exc.code, int) else 1
                     said = None if isinstance(exc.code, int) else str(exc.code)
-                    running.failed(code, running.said or said, command)
+                    running.failed(code, running.said or said, _resumes(command))
                 raise
             except click.ClickException as exc:  # click prints it as `Error: ...`
-                running.failed(exc.exit_code, exc.format_message(), command)
+                running.failed(exc.exit_code, exc.format_message(), _resumes(command))
                 raise
             except (click.Abort, KeyboardInterrupt):  # click says "Aborted!" and exits 1
-                running.failed(1, "Aborted!", command)
+                running.failed(1, "Aborted!", _resumes(command))
                 raise
             except Exception as exc:  # a bug: its traceback follows on stderr
-                running.failed(1, f"{type(exc).__name__}: {exc}", command)
+                running.failed(1, f"{type(exc).__name__}: {exc}", _resumes(command))
                 raise
             finally:
                 _JSON.pop()
@@ -294,14 +242,6 @@ def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary"
     return decorate(func) if func is not None else decorate
 
 
-def echo_json(value: Any) -> None:
-    """Print ``value`` as one JSON line on the stdout the ``--json`` command started with."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    click.echo(text, file=_JSON[-1].stdout if _JSON else None)
-    if _JSON:
-        _JSON[-1].printed = True
-
-
 def _resumes(command: Callable[..., Any]) -> bool:
     """Whether ``command`` (wrapped by :func:`user_errors` and the like) is one whose work is
     kept on disk as it goes (:func:`resumes_after_interrupt`)."""
@@ -312,34 +252,6 @@ def _resumes(command: Callable[..., Any]) -> bool:
         if inner is None:
             return False
         command = inner
-
-
-def command_line() -> str | None:
-    """The command running, as a shell line that runs it again: ``eigendsl``, the command's
-    name, its arguments and the options given on the command line (defaults left out)."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return None
-    words = ["eigendsl", *ctx.command_path.split()[1:]]
-    for param in ctx.command.params:
-        name = param.name or ""
-        value = ctx.params.get(name)
-        if isinstance(param, click.Argument):
-            values = value if isinstance(value, (list, tuple)) else [value]
-            words += [str(v) for v in values if v is not None]
-            continue
-        if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
-            continue
-        assert isinstance(param, click.Option)
-        if param.is_flag:
-            flag = param.opts[0] if value or not param.secondary_opts else param.secondary_opts[0]
-            words.append(flag)
-            continue
-        for one in value if param.multiple else [value]:
-            words += [param.opts[0], str(one)]
-    return shlex.join(words)
 
 
 context_option = click.option(

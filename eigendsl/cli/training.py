@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
+from eigendsl.cli.json_output import json_facts
 from eigendsl.cli.shared import (
     MAX_TRIALS,
     echo_json,
-    json_facts,
     json_option,
     plain_console,
     resumes_after_interrupt,

@@ -182,8 +182,8 @@ def no_end_note(name: str | Path, model: Any, tokenizer: Any) -> str | None:
         f"note: {name}: the checkpoint names no end-of-sequence token (no eos_token in "
         "tokenizer_config.json, no eos_token_id in generation_config.json), so the model's "
         f"turns run to a turn's token cap ({TURN_TOKENS} in run and eval); set eos_token in "
-        "tokenizer_config.json or eos_token_id in generation_config.json to the token that ends its turns (eigendsl "
-        "train sets <|im_end|> in the checkpoints it writes)"
+        "tokenizer_config.json or eos_token_id in generation_config.json to the token that "
+        "ends its turns (eigendsl train sets <|im_end|> in the checkpoints it writes)"
     )
 
 
