@@ -13,11 +13,13 @@ pytest.importorskip("transformers")
 
 from eigendsl.train.grpo import GRPOSettings  # noqa: E402
 from eigendsl.train.settings import TrainSettings, sft_settings  # noqa: E402
-from eigendsl.train.sft import SFTSettings, run_sft, save_interval  # noqa: E402
+from eigendsl.train.sft import SFTSettings, run_sft  # noqa: E402
 from tests.test_train_model import ROWS, _micro, tokenizer  # noqa: E402, F401
 
 
 def test_the_interval_is_a_twentieth_of_the_run_at_most_25_steps() -> None:
+    from eigendsl.train.sft import save_interval
+
     assert [save_interval(n) for n in (1, 12, 40, 200, 500, 2304)] == [1, 1, 2, 10, 25, 25]
     assert sft_settings(TrainSettings()).save_steps is None  # a run's SFT takes the default
     assert SFTSettings().save_steps is None
