@@ -2,7 +2,8 @@
 the judge of ``--judge`` and the summary of judged episodes (a table, or one JSON line).
 
 User errors (:class:`EigenError`) are printed as diagnostics and exit with status 1; no
-traceback reaches the user.
+traceback reaches the user. Under ``--json`` a command that fails or is stopped still ends stdout
+with one JSON object, the error's (:func:`json_option`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
 import signal
 import sys
 import threading
@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
+from eigendsl.cli.json_output import _JSON, JsonCommand, echo_json, say_failure
 from eigendsl.errors import EigenError, first_few
 from eigendsl.runtime.tool_faults import interrupts
 
@@ -41,7 +42,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except EigenError as exc:
-            click.echo(exc.render(), err=True)
+            say_failure(exc.render())
             sys.exit(1)
         except OSError as exc:
             # a file or folder the command was told to read or write: where and why, in one line
@@ -49,12 +50,11 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if exc.errno in FULL_DISK:  # a write's own error names no file: the writer adds it
                 file = exc.filename
                 what = f"{file} could not be written" if file else "a file could not be written"
-                click.echo(
-                    f"the disk is full: {what} ({exc.strerror}); free some space and {again}",
-                    err=True,
+                say_failure(
+                    f"the disk is full: {what} ({exc.strerror}); free some space and {again}"
                 )
             else:
-                click.echo(f"{where or 'error'}: {exc.strerror or exc}", err=True)
+                say_failure(f"{where or 'error'}: {exc.strerror or exc}")
             sys.exit(1)
 
     return wrapper
@@ -183,7 +183,7 @@ def _stopped_saying(
             with sigterm_as_interrupt():
                 return func(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo(f"\n{said(kwargs)}", err=True)
+            say_failure(said(kwargs), before="\n")
             exit_stopped()
 
     return wrapper
@@ -193,42 +193,65 @@ def _stopped_saying(
 spec_dir_argument = click.argument("spec_dir", type=click.Path(path_type=Path))
 domain_dir_argument = click.argument("domain_dir", type=click.Path(path_type=Path))
 seed_option = click.option("--seed", type=int, default=0, show_default=True)
-# Where a `--json` command's one JSON line goes: the standard output it started with. Whatever
-# else reaches stdout while it runs (a print() in the spec's tools.py, a library's notice) is
-# sent to stderr, so the output stays one JSON object that parses.
-_JSON_OUT: list[Any] = []
 
 
 def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary") -> Any:
     """``--json`` (as ``as_json``): the command's result as one JSON line, and only that, on
-    stdout; see :func:`echo_json`."""
+    stdout (see :func:`echo_json`); a command that fails or is stopped prints instead
+    ``{"error": <what stderr said>, "exit_status": N}`` with what it made known
+    (:func:`json_facts`) and, for a command that resumes (synth, train), ``resumed_with``: the
+    command line that goes on from what was kept. The exit status and stderr are as without
+    ``--json``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not kwargs.get("as_json"):
                 return command(*args, **kwargs)
-            _JSON_OUT.append(sys.stdout)
+            running = JsonCommand(sys.stdout)
+            _JSON.append(running)
             try:
                 with contextlib.redirect_stdout(sys.stderr):
                     return command(*args, **kwargs)
+            except SystemExit as exc:
+                if exc.code not in (None, 0):
+                    code = exc.code if isinstance(exc.code, int) else 1
+                    said = None if isinstance(exc.code, int) else str(exc.code)
+                    running.failed(code, running.said or said, _resumes(command))
+                raise
+            except click.ClickException as exc:  # click prints it as `Error: ...`
+                running.failed(exc.exit_code, exc.format_message(), _resumes(command))
+                raise
+            except (click.Abort, KeyboardInterrupt):  # click says "Aborted!" and exits 1
+                running.failed(1, "Aborted!", _resumes(command))
+                raise
+            except Exception as exc:  # a bug: its traceback follows on stderr
+                running.failed(1, f"{type(exc).__name__}: {exc}", _resumes(command))
+                raise
             finally:
-                _JSON_OUT.pop()
+                _JSON.pop()
 
         return click.option(
             "--json",
             "as_json",
             is_flag=True,
-            help=f"Print the {what} as one JSON object on the last line.",
+            help=f"Print the {what} as one JSON object on the last line (an error's, "
+            "with its exit status, where the command fails or is stopped).",
         )(wrapper)
 
     return decorate(func) if func is not None else decorate
 
 
-def echo_json(value: Any) -> None:
-    """Print ``value`` as one JSON line on the stdout the ``--json`` command started with."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    click.echo(text, file=_JSON_OUT[-1] if _JSON_OUT else None)
+def _resumes(command: Callable[..., Any]) -> bool:
+    """Whether ``command`` (wrapped by :func:`user_errors` and the like) is one whose work is
+    kept on disk as it goes (:func:`resumes_after_interrupt`)."""
+    while True:
+        if command in _RESUMES:
+            return True
+        inner = getattr(command, "__wrapped__", None)
+        if inner is None:
+            return False
+        command = inner
 
 
 context_option = click.option(
@@ -417,7 +440,7 @@ def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> N
         )
     for stop in _STOPS:  # the command ends, with status 130: the next signals are ignored
         stop.taken = True
-    click.echo(f"\n{said}", err=True)
+    say_failure(said, before="\n")
     exit_stopped()
 
 

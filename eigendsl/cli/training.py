@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from eigendsl.cli.json_output import json_facts
 from eigendsl.cli.shared import (
     MAX_TRIALS,
     echo_json,
@@ -352,9 +353,22 @@ def train_cmd(
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
     from eigendsl.runtime.checkpoints import quiet_library_bars
     from eigendsl.train.pipeline import train
+    from eigendsl.train.runfolder import RUN_STAGES
 
     quiet_library_bars()
-    log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    said = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    running: list[str] = []  # the stage the log last said runs: a failure's JSON names it
+
+    def log(line: str) -> None:
+        stage = line[1 : line.find("]")] if line.startswith("[") else ""
+        if stage in RUN_STAGES and "done earlier, kept" not in line:
+            running[:] = [stage]
+        said(line)
+
+    json_facts(
+        stage=lambda: running[0] if running else None,
+        out_dir=lambda: str(out if out is not None else _default_run_folder(target)),
+    )
     summary = train(
         target,
         out,
@@ -387,6 +401,23 @@ def train_cmd(
         from eigendsl.train.report import GRPO_UNCHANGED
 
         click.echo(GRPO_UNCHANGED)
+
+
+def _default_run_folder(target: Path) -> Path:
+    """The run folder of ``train TARGET`` with no --out, as :func:`eigendsl.train.pipeline.train`
+    names it (``runs/<domain>/train``), for a failure's JSON object: the domain's name read from
+    the manifest or domain.yaml, with no compile (its warnings said once already)."""
+    import yaml
+
+    from eigendsl.train.manifest import read_manifest
+
+    folder = target.parent if target.name == "domain.yaml" else target
+    manifest = folder / "manifest.yaml" if folder.is_dir() else folder
+    if manifest.is_file() and not (folder / "domain.yaml").is_file():
+        read = read_manifest(manifest)
+        return Path("runs") / str(read.get("domain") or Path(read["spec_dir"]).name) / "train"
+    spec = yaml.safe_load((folder / "domain.yaml").read_text(encoding="utf-8"))
+    return Path("runs") / str(spec.get("name") or folder.name) / "train"
 
 
 def _print_pass_rates(summary: dict[str, Any]) -> None:

@@ -144,7 +144,8 @@ def load_for_play(name: str | Path, note: Callable[[str], None]) -> tuple[Any, A
     agent, user and judge, ``synth --trajectory hf:``, ``eval --model``, all through here. A
     checkpoint that does not load is one user error (:func:`checkpoint_error`); one whose chat
     template cannot render an episode gets EigenDSL's, and ``note`` is told in one line
-    (:func:`~eigendsl.runtime.chat_format.inference_chat_format`)."""
+    (:func:`~eigendsl.runtime.chat_format.inference_chat_format`), as it is of one that names no
+    end-of-sequence token (:func:`no_end_note`)."""
     from transformers import AutoModelForCausalLM
 
     from eigendsl.runtime.chat_format import chat_format_note, inference_chat_format
@@ -160,7 +161,30 @@ def load_for_play(name: str | Path, note: Callable[[str], None]) -> tuple[Any, A
         raise checkpoint_error(name, exc) from None
     if reason is not None:
         note(chat_format_note(name, reason))
+    no_end = no_end_note(name, model, tokenizer)
+    if no_end is not None:
+        note(no_end)
     return model, tokenizer
+
+
+def no_end_note(name: str | Path, model: Any, tokenizer: Any) -> str | None:
+    """The line that says a checkpoint names no end-of-sequence token, or None: with none, the
+    model's generation stops at nothing but a turn's token cap, so every turn of ``run`` and
+    ``eval`` takes the time of the longest (a turn is cut after at ``<|im_end|>`` or the padding
+    token, where it wrote one). The end is the one the backends decode with
+    (:func:`~eigendsl.runtime.backends.decoding_config`): generation_config.json's, else the
+    tokenizer's."""
+    from eigendsl.runtime.backends import TURN_TOKENS, decoding_config
+
+    if decoding_config(model, tokenizer).eos_token_id is not None:
+        return None
+    return (
+        f"note: {name}: the checkpoint names no end-of-sequence token (no eos_token in "
+        "tokenizer_config.json, no eos_token_id in generation_config.json), so the model's "
+        f"turns run to a turn's token cap ({TURN_TOKENS} in run and eval); set eos_token in "
+        "tokenizer_config.json or eos_token_id in generation_config.json to the token that "
+        "ends its turns (eigendsl train sets <|im_end|> in the checkpoints it writes)"
+    )
 
 
 def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:

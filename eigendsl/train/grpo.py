@@ -39,6 +39,7 @@ from eigendsl.train.rollout import (
     vllm_generate,
 )
 from eigendsl.train.settings import TrainSettings
+from eigendsl.train.sft import save_interval
 
 TASK_PREFIX = "task:"
 
@@ -102,8 +103,9 @@ class GRPOSettings:
             use_vllm=s.use_vllm,
             fresh_ids=s.grpo_fresh_ids,
             catalog=s.sft_catalog,
-            # a checkpoint at least every quarter of the run, so a crash loses little
-            save_steps=max(1, min(5, s.grpo_steps // 4)),
+            # a checkpoint every twentieth of the run, at most every 5 steps (a step's rollouts
+            # take far longer than a save), so a crash loses little
+            save_steps=save_interval(s.grpo_steps, most=5),
         )
 
     def to_grpo_config(self, out_dir: Path) -> Any:

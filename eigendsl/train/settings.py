@@ -394,7 +394,6 @@ def sft_settings(s: TrainSettings) -> Any:
         optimizer=sft_optimizer(s),
         per_device_train_batch_size=s.sft_batch_size,
         max_length=s.sft_max_length,
-        save_steps=25,
         seed=s.seed,
         # batches of similar lengths: far less padding on a CPU
         extra={"train_sampling_strategy": "group_by_length"},

@@ -6,9 +6,10 @@ context. :func:`run_user_sft` trains a user simulator on the same dialogues seen
 side, so that RL rewards are not corrupted by an unrealistic user.
 
 Training is resumable: checkpoints go to ``out_dir/checkpoint-<step>`` every ``save_steps``
-steps, and a later call with the same ``out_dir`` continues from the last one. The final model
-and tokenizer are saved in ``out_dir`` itself, which :func:`eigendsl.train.model.load_model`
-loads back.
+steps (by default every twentieth of the run, at most :data:`SAVE_STEPS_MOST`:
+:func:`save_interval`), and a later call with the same ``out_dir`` continues from the last
+one. The final model and tokenizer are saved in ``out_dir`` itself, which
+:func:`eigendsl.train.model.load_model` loads back.
 
 The dialogues as the trainer takes them are :mod:`eigendsl.train.sft_dialogues`; the optimizer,
 the loss and resuming are :mod:`eigendsl.train.optimizers`, :mod:`eigendsl.train.labelled_loss`
@@ -89,8 +90,12 @@ class SFTSettings:
     )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
-    save_steps: int = field(
-        default=50, metadata={"help": "Save a checkpoint every this many steps, for resuming."}
+    save_steps: int | None = field(
+        default=None,
+        metadata={
+            "help": "Save a checkpoint every this many steps, for resuming; None: every "
+            "twentieth of the run's steps, at most SAVE_STEPS_MOST (save_interval)."
+        },
     )
     save_total_limit: int | None = field(
         default=2, metadata={"help": "Checkpoints kept in `out_dir` (the oldest are deleted)."}
@@ -142,6 +147,8 @@ class SFTSettings:
             raise ValueError(f"decay is {self.decay}: a share of the steps, above 0 and at most 1")
         if self.decay < 1:  # its decay's length is set once the steps are known (_train)
             settings["lr_scheduler_type"] = "warmup_stable_decay"
+        if self.save_steps is None:  # so is the interval (save_interval): a stand-in until then
+            settings["save_steps"] = SAVE_STEPS_MOST
         settings.update(checkpointing(SFTConfig, settings.pop("activation_checkpointing")))
         kwargs = {
             "output_dir": str(out_dir),
@@ -159,6 +166,35 @@ class SFTSettings:
             **self.extra,
         }
         return SFTConfig(**kwargs)
+
+
+# The most steps between two of SFT's checkpoints by default: a kill loses at most these, or a
+# twentieth of the run where that is fewer. A save of the embedded model (weights and AdamW's
+# state) takes well under a second, against a step's seconds; save_total_limit bounds the disk.
+SAVE_STEPS_MOST = 25
+
+
+def save_interval(steps: int, most: int = SAVE_STEPS_MOST) -> int:
+    """The steps between two checkpoints of a run of ``steps`` steps: a twentieth of them, at
+    least 1 and at most ``most``, so that a kill loses at most that much of the run.
+
+    >>> save_interval(40), save_interval(400), save_interval(2304), save_interval(5, most=5)
+    (2, 20, 25, 1)
+    """
+    return min(most, max(1, steps // 20))
+
+
+def saving_every_twentieth() -> Any:
+    """A ``TrainerCallback`` that sets the trainer's save interval to :func:`save_interval` of
+    its steps, once they are known (when training begins, also after a resume, whose
+    checkpoint's state holds the interval it was saved with)."""
+    from transformers import TrainerCallback
+
+    class SaveEvery(TrainerCallback):  # type: ignore[misc]
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            state.save_steps = save_interval(state.max_steps)
+
+    return SaveEvery()
 
 
 def checkpointing(config_class: Any, on: bool) -> dict[str, Any]:
@@ -284,6 +320,8 @@ def _train(
         raise ValueError("No dialogues to train on: the rows are empty or have no turns to learn.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if config.save_steps is None:  # an interval given (save_steps) is kept as given
+        callbacks = [*callbacks, saving_every_twentieth()]
     labelled = config.labelled_logits
     if labelled is None:
         labelled = model.config.get_text_config().vocab_size < LABELLED_LOGITS_VOCAB
