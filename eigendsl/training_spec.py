@@ -20,6 +20,7 @@ AboveZero = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NotBelowZero = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
 ShareAboveZero = Annotated[float, Field(gt=0, le=1)]
+Decay = Annotated[float, Field(ge=0, lt=1)]  # a moving average's; 0: none
 AtLeastTwo = Annotated[int, Field(ge=2)]
 Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what torch's and numpy's generators take
 Tokens = Annotated[int, Field(ge=64)]  # the tokens kept of a dialogue
@@ -50,6 +51,7 @@ STAGES: dict[str, dict[str, tuple[Any, Any]]] = {
         "epochs": (48, AboveZero),
         "learning_rate": (3.0e-3, AboveZero),
         "decay": (0.2, ShareAboveZero),
+        "average": (0.99, Decay),
         "optimizer": ("muon", SftOptimizer),
         "batch_size": (8, AtLeastOne),
         "max_length": (2048, Tokens),

@@ -22,6 +22,7 @@ NO_FLAG = frozenset(
         "number_tokens",
         "call_tokens",
         "sft_decay",
+        "sft_average",
         "sft_batch_size",
         "sft_catalog",
         "sft_invent_ids",

@@ -21,6 +21,7 @@ from eigendsl.training_spec import (
     AtLeastOne,
     AtLeastTwo,
     Context,
+    Decay,
     EvalTasks,
     GrpoTasks,
     NotBelowZero,
@@ -80,6 +81,11 @@ class TrainSettings:
     # 0.640, 0.631, 0.622 (seeds 0-3; mean 0.622) against the cosine's 0.550, 0.631, 0.541, 0.586
     # (mean 0.577); pass^3 0.588 against 0.547 (docs/training.md, *A learning rate that holds*).
     sft_decay: ShareAboveZero = STAGE_DEFAULTS["sft"]["decay"]
+    # Decay of the moving average of the weights over SFT's second half that SFT saves
+    # (eigendsl.train.averaging); 0: the last step's weights. On retail, seeds 0 and 1 on one
+    # machine, the same SFT otherwise: pass^1 after SFT 0.730 and 0.694 against 0.595 and 0.550
+    # (docs/training.md, *The average of the last steps*).
+    sft_average: Decay = STAGE_DEFAULTS["sft"]["average"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
     # (eigendsl.train.renaming): only copying gets their ids right. Half by default, with 60
     # passes at 3e-3: on retail (seeds 0-2) the agent copies 169/219, 171/230, 147/198 renamed ids
@@ -249,6 +255,7 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "sft_epochs": ("sft", "epochs"),
     "sft_learning_rate": ("sft", "learning_rate"),
     "sft_decay": ("sft", "decay"),
+    "sft_average": ("sft", "average"),
     "sft_batch_size": ("sft", "batch_size"),
     "sft_optimizer": ("sft", "optimizer"),
     "sft_fresh_ids": ("sft", "fresh_ids"),
@@ -391,6 +398,7 @@ def sft_settings(s: TrainSettings) -> Any:
         num_train_epochs=s.sft_epochs,
         learning_rate=s.sft_learning_rate,
         decay=sft_decay(s),
+        average=s.sft_average,
         optimizer=sft_optimizer(s),
         per_device_train_batch_size=s.sft_batch_size,
         max_length=s.sft_max_length,

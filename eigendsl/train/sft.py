@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from eigendsl.train.averaging import WeightAverage, put_saved
 from eigendsl.train.chat import normalize_messages
 from eigendsl.train.labelled_loss import LABELLED_LOGITS_VOCAB, labelled_logits_trainer
 from eigendsl.train.optimizers import OPTIMIZERS, decay_over, muon_for_matrices
@@ -88,6 +89,14 @@ class SFTSettings:
             "both, and AdamW on the rest (embeddings, norms, biases)."
         },
     )
+    average: float = field(
+        default=0.0,
+        metadata={
+            "help": "Decay of an exponential moving average of the weights over the second half "
+            "of the steps, which becomes the model saved (eigendsl.train.averaging); 0 saves the "
+            "last step's weights."
+        },
+    )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
     save_steps: int | None = field(
@@ -139,12 +148,14 @@ class SFTSettings:
 
         bf16 = bf16_default() if self.bf16 is None else self.bf16
         settings = asdict(self)
-        for name in ("resume", "extra", "bf16", "labelled_logits", "decay", "optimizer"):
+        for name in ("resume", "extra", "bf16", "labelled_logits", "decay", "optimizer", "average"):
             settings.pop(name)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer is {self.optimizer!r}: one of {', '.join(OPTIMIZERS)}")
         if not 0 < self.decay <= 1:
             raise ValueError(f"decay is {self.decay}: a share of the steps, above 0 and at most 1")
+        if not 0 <= self.average < 1:
+            raise ValueError(f"average is {self.average}: a decay, at least 0 and below 1")
         if self.decay < 1:  # its decay's length is set once the steps are known (_train)
             settings["lr_scheduler_type"] = "warmup_stable_decay"
         if self.save_steps is None:  # so is the interval (save_interval): a stand-in until then
@@ -322,6 +333,9 @@ def _train(
     out.mkdir(parents=True, exist_ok=True)
     if config.save_steps is None:  # an interval given (save_steps) is kept as given
         callbacks = [*callbacks, saving_every_twentieth()]
+    checkpoint = last_checkpoint(out) if config.resume else None
+    if config.average:
+        callbacks = [*callbacks, WeightAverage(config.average, resume_from=checkpoint)]
     labelled = config.labelled_logits
     if labelled is None:
         labelled = model.config.get_text_config().vocab_size < LABELLED_LOGITS_VOCAB
@@ -343,13 +357,14 @@ def _train(
                 "a dialogue has no assistant turn to learn; the training order cannot refer to it"
             )
         trainer.train_dataset = trainer.train_dataset.select(order)
-    checkpoint = last_checkpoint(out) if config.resume else None
     if checkpoint is not None and run_finished(trainer, checkpoint):
         # Resuming a finished run would still take one more step (transformers steps before it
         # checks the step count), so take the checkpoint's weights and history as they are.
         state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_NAME))
         trained = type(model).from_pretrained(checkpoint)
         model.load_state_dict(trained.state_dict())
+        if config.average:
+            put_saved(model, checkpoint, config.average)
         log_history = state.log_history
     else:
         with tied_weights_quiet(model):
