@@ -65,6 +65,26 @@ def tiny_qwen(vocab: int, positions: int = 512) -> Any:
     return Qwen2ForCausalLM(config)
 
 
+def byte_bpe(specials: list[str]) -> Any:
+    """A byte-level BPE of 300 tokens trained on a cancellation's words, ``specials`` first: the
+    tokenizer of a checkpoint made elsewhere (none of EigenDSL's ChatML or tool-call tokens
+    unless ``specials`` names them)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    backend.train_from_iterator(
+        ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 8,
+        trainers.BpeTrainer(
+            vocab_size=300,
+            special_tokens=specials,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return backend
+
+
 @pytest.fixture
 def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the mini spec at ``./mini`` (the working directory is ``tmp_path``),

@@ -12,18 +12,16 @@ import pytest
 pytest.importorskip("transformers")
 
 from click.testing import CliRunner  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
 from transformers import PreTrainedTokenizerFast  # noqa: E402
 
 from eigendsl.cli import main  # noqa: E402
 from eigendsl.runtime.chat_format import CHAT_TEMPLATE  # noqa: E402
 from eigendsl.runtime.checkpoints import load_for_play  # noqa: E402
-from tests.conftest import tiny_qwen  # noqa: E402
+from tests.conftest import byte_bpe, tiny_qwen  # noqa: E402
 
 # A template that renders an episode whole without {% generation %} marks: play keeps it, and
 # with it the tokenizer's end of sequence (none here), as with a checkpoint made elsewhere.
 OWN_TEMPLATE = CHAT_TEMPLATE.replace("{%- generation %}", "").replace("{%- endgeneration %}", "")
-TEXTS = ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 8
 SAID = "the checkpoint names no end-of-sequence token"
 
 
@@ -31,17 +29,7 @@ def checkpoint(folder: Path, eos: bool) -> Path:
     """A tiny Qwen2 with a ChatML tokenizer of its own; ``eos``: ``<|im_end|>`` ends a sequence
     (in the tokenizer and both configs), else nothing does."""
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>"]
-    backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    backend.train_from_iterator(
-        TEXTS,
-        trainers.BpeTrainer(
-            vocab_size=300,
-            special_tokens=specials,
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        ),
-    )
+    backend = byte_bpe(specials)
     ends: dict[str, Any] = {"eos_token": "<|im_end|>"} if eos else {}
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<|endoftext|>", **ends)
     tokenizer.chat_template = OWN_TEMPLATE

@@ -13,7 +13,6 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
 from transformers import (  # noqa: E402
     GPT2Config,
     GPT2LMHeadModel,
@@ -26,9 +25,8 @@ from eigendsl.runtime.chat_format import CHAT_TEMPLATE  # noqa: E402
 from eigendsl.runtime.model_roles import make_agent  # noqa: E402
 from eigendsl.train.evaluate import evaluate  # noqa: E402
 from eigendsl.train.model import check_model_name, load_checkpoint  # noqa: E402
-from tests.conftest import tiny_qwen  # noqa: E402
+from tests.conftest import byte_bpe, tiny_qwen  # noqa: E402
 
-TEXTS = ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 8
 CHAT = [{"role": "system", "content": "hi"}, {"role": "user", "content": "cancel #W1000075"}]
 # A template of the Llama-2 kind: each message's text, no tools, no tool calls.
 PLAIN_TEMPLATE = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
@@ -37,17 +35,7 @@ PLAIN_TEMPLATE = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfo
 @pytest.fixture(scope="module")
 def foreign():
     """A byte-level BPE of another model: none of EigenDSL's ChatML or tool-call tokens."""
-    backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    backend.train_from_iterator(
-        TEXTS,
-        trainers.BpeTrainer(
-            vocab_size=300,
-            special_tokens=["<|endoftext|>"],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        ),
-    )
+    backend = byte_bpe(["<|endoftext|>"])
     return PreTrainedTokenizerFast(
         tokenizer_object=backend, eos_token="<|endoftext|>", bos_token="<|endoftext|>"
     )

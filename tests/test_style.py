@@ -30,6 +30,7 @@ LAYERS = (
         "namings",
         "tool_bodies",
         "tool_keys",
+        "tool_param_types",
         "settings_checks",
     ),
     ("codegen",),
