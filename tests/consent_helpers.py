@@ -87,6 +87,14 @@ def assert_confirmed(retail_domain: Any, proposal: str) -> None:
     assert verdict["score"] == 1.0
 
 
+def assert_asked_again(retail_domain: Any, proposal: str) -> None:
+    """The scripted user does not say yes to ``proposal``, and the return of the lamp and the
+    speaker after it fails as unconfirmed."""
+    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
+    assert reply not in USER_YES, reply
+    assert not verdict["passed"] and "confirmed(c" in failed(verdict)
+
+
 def assert_only_the_two_confirmed(retail_domain: Any, proposal: str) -> None:
     """The scripted user says yes to ``proposal``, which proposes the lamp and the speaker (the
     user's items) and leaves the sweater out: a return of the sweater too is unconfirmed, and

@@ -15,7 +15,16 @@ import pytest
 from eigendsl.runtime.user_questions import LOOKUP_OFFER
 from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Call, Trace, confirmed
-from tests.consent_helpers import ASK, TAIL, L, S, failed, judged, play_return
+from tests.consent_helpers import (
+    ASK,
+    TAIL,
+    L,
+    S,
+    assert_asked_again,
+    assert_confirmed,
+    judged,
+    play_return,
+)
 
 # the items of order #W1 of tests.consent_helpers.THREE, by their whole names
 LAMP, SPEAKER = "the Arc LED Desk Lamp", "the Pocket Bluetooth Speaker"
@@ -57,18 +66,14 @@ def test_the_scripted_user_accepts_a_lookup_offer_that_names_no_write() -> None:
 
 @pytest.mark.parametrize("offer", LOOKUPS[:4])
 def test_the_scripted_user_asks_again_at_a_lookup_offer(retail_domain: Any, offer: str) -> None:
-    reply, verdict = play_return(retail_domain, f"{BOTHP} {offer}", ["I10403", "I10503"])
-    assert reply not in USER_YES, reply
-    assert not verdict["passed"] and "confirmed(c" in failed(verdict)
+    assert_asked_again(retail_domain, f"{BOTHP} {offer}")
 
 
 @pytest.mark.parametrize("leave", [ASK.strip(), "Ready for me to go ahead?"])
 def test_the_scripted_user_agrees_to_the_write_in_those_forms(
     retail_domain: Any, leave: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, f"{BOTHP} {leave}", ["I10403", "I10503"])
-    assert reply in USER_YES, reply
-    assert verdict["passed"] and verdict["score"] == 1.0, verdict["failures"]
+    assert_confirmed(retail_domain, f"{BOTHP} {leave}")
 
 
 def _cancel_confirmed(proposal: str, reason: str = "ordered by mistake") -> bool:

@@ -12,8 +12,15 @@ from typing import Any
 
 import pytest
 
-from eigendsl.runtime.utterances import USER_YES
-from tests.consent_helpers import TAIL, L, S, W, failed, judged, play_return
+from tests.consent_helpers import (
+    TAIL,
+    L,
+    S,
+    W,
+    assert_asked_again,
+    assert_confirmed,
+    judged,
+)
 
 BOTH = "I'll return the Arc LED Desk Lamp and the Pocket Bluetooth Speaker from order #W1."
 BOTHP = f"I can return {L} and {S}{TAIL}"
@@ -73,18 +80,13 @@ def test_a_short_name_that_fits_two_items_leaves_none_out() -> None:
 def test_the_scripted_user_asks_again_at_a_short_name_retraction(
     retail_domain: Any, retraction: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, f"{BOTHP} {retraction}{ASK}", ["I10403", "I10503"])
-    assert reply not in USER_YES, reply
-    assert not verdict["passed"] and "confirmed(c" in failed(verdict)
+    assert_asked_again(retail_domain, f"{BOTHP} {retraction}{ASK}")
 
 
 def test_the_scripted_user_agrees_beside_a_short_name_said_of_nothing_left_out(
     retail_domain: Any,
 ) -> None:
-    proposal = f"{BOTHP} The speaker is in good condition.{ASK}"
-    reply, verdict = play_return(retail_domain, proposal, ["I10403", "I10503"])
-    assert reply in USER_YES, reply
-    assert verdict["passed"] and verdict["score"] == 1.0, verdict["failures"]
+    assert_confirmed(retail_domain, f"{BOTHP} The speaker is in good condition.{ASK}")
 
 
 PROPOSAL = f"{BOTH}{ASK}"
@@ -160,15 +162,11 @@ LISTED = f"Your order #W1000149 has {L}, {S}, {W} and the Cork Yoga Mat."
 def test_the_scripted_user_refuses_them_after_a_listing_of_more(
     retail_domain: Any, ask: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, f"{LISTED} {ask}", ["I10403", "I10503"])
-    assert reply not in USER_YES, reply
-    assert not verdict["passed"] and "confirmed(c" in failed(verdict)
+    assert_asked_again(retail_domain, f"{LISTED} {ask}")
 
 
 def test_the_scripted_user_agrees_to_them_after_a_listing_of_its_own_items(
     retail_domain: Any,
 ) -> None:
     proposal = f"Your order #W1000149 has {L} and {S}. Shall I return them{TAIL[:-1]}?"
-    reply, verdict = play_return(retail_domain, proposal, ["I10403", "I10503"])
-    assert reply in USER_YES, reply
-    assert verdict["passed"] and verdict["score"] == 1.0, verdict["failures"]
+    assert_confirmed(retail_domain, proposal)
