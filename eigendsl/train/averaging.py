@@ -41,14 +41,11 @@ class WeightAverage(TrainerCallback):  # type: ignore[misc]
         self.average: dict[str, Any] = {}
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        saved = None if self.resume_from is None else self.resume_from / AVERAGE_FILE
-        if saved is not None and saved.is_file():
-            import torch
-
-            data = torch.load(saved, map_location="cpu", weights_only=True)
+        saved = None if self.resume_from is None else load_saved(self.resume_from)
+        if saved is not None:
             params = dict(trainable(kwargs["model"]))
-            self.count = int(data["count"])
-            self.average = {n: t.to(params[n].device) for n, t in data["average"].items()}
+            self.count = saved[0]
+            self.average = {n: t.to(params[n].device) for n, t in saved[1].items()}
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.global_step <= int(state.max_steps * START):
@@ -97,11 +94,20 @@ def put(model: Any, average: dict[str, Any], count: int, decay: float) -> None:
 def put_saved(model: Any, checkpoint: str | Path, decay: float) -> bool:
     """Put the average saved in ``checkpoint`` (a finished run's last) into ``model``; False
     where the checkpoint holds none (a run shorter than its averaging start)."""
+    saved = load_saved(checkpoint)
+    if saved is None:
+        return False
+    put(model, saved[1], saved[0], decay)
+    return True
+
+
+def load_saved(checkpoint: str | Path) -> tuple[int, dict[str, Any]] | None:
+    """The steps averaged and the average saved beside ``checkpoint``, or None where it holds
+    none (saved before the averaging began)."""
     saved = Path(checkpoint) / AVERAGE_FILE
     if not saved.is_file():
-        return False
+        return None
     import torch
 
     data = torch.load(saved, map_location="cpu", weights_only=True)
-    put(model, data["average"], int(data["count"]), decay)
-    return True
+    return int(data["count"]), data["average"]
