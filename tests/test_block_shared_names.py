@@ -23,7 +23,8 @@ import pytest
 
 from eigendsl.codegen import blocks as block_code
 from tests.test_block_functions import compiled_both
-from tests.test_verifiers import Domain, agent, tool_call, user
+from tests.test_blocks import cancel_dialogue
+from tests.test_verifiers import Domain
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,19 +72,12 @@ def test_an_argument_reading_a_name_of_the_block_calls_its_function(
     assert "block_named(trace" in blocks  # from the outer block's function
 
 
-def _dialogue(closing: str) -> list[dict[str, Any]]:
-    return [
-        user("Please cancel order #1, I no longer need it. I am ann@example.com."),
-        *tool_call("find_user", {"email": "ann@example.com"}, "u1"),
-        *tool_call("cancel_order", {"order_id": "#1", "reason": "no longer needed"}, "ok"),
-        agent(closing),
-    ]
-
-
 def _verdict(domain: Domain, closing: str) -> Any:
     db = domain.db()
     db["orders"]["#1"]["status"] = "cancelled"
-    trace = domain.trace(_dialogue(closing), db=db, params={"order_id": "#1", "reason": "moved"})
+    trace = domain.trace(
+        cancel_dialogue(closing), db=db, params={"order_id": "#1", "reason": "moved"}
+    )
     return domain.v.check("cancelled").verify(trace)
 
 

@@ -81,7 +81,8 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Domain, Domain]:
 PARAMS = {"order_id": "#1", "reason": "no longer needed"}
 
 
-def _dialogue(closing: str) -> list[dict[str, Any]]:
+def cancel_dialogue(closing: str) -> list[dict[str, Any]]:
+    """Ann cancels order #1 (no longer needed); the agent closes with ``closing``."""
     return [
         user("Please cancel order #1, I no longer need it. I am ann@example.com."),
         *tool_call("find_user", {"email": "ann@example.com"}, "u1"),
@@ -93,7 +94,7 @@ def _dialogue(closing: str) -> list[dict[str, Any]]:
 def _verdict(domain: Domain, closing: str) -> Any:
     db = domain.db()
     db["orders"]["#1"]["status"] = "cancelled"
-    trace = domain.trace(_dialogue(closing), db=db, params=PARAMS)
+    trace = domain.trace(cancel_dialogue(closing), db=db, params=PARAMS)
     return domain.v.check("cancelled").verify(trace)
 
 
@@ -143,7 +144,9 @@ def test_a_block_used_in_a_rule_fails_as_the_rules_statement(tmp_path: Path) -> 
         'rule greets:\n    use greeted("hello")\n\nrule identify_first:\n',
     ) + ("\nblock greeted(word: string):\n    require said word\n")
     domain = _domain(tmp_path, checks)
-    verdict = domain.v.rules.verify(domain.trace(_dialogue("It is cancelled."), params=PARAMS))
+    verdict = domain.v.rules.verify(
+        domain.trace(cancel_dialogue("It is cancelled."), params=PARAMS)
+    )
     (failure,) = verdict.failures
     assert failure.reason == 'policy rule greets: the agent never said "hello"'
     assert failure.statement == (
