@@ -256,11 +256,43 @@ def validate_parts(
                 if str(found) not in said:  # a part no rule cuts is found again each round
                     said.add(str(found))
                     diag.extend([found])
-            cut = cut_broken_parts(map(_error_place, exc.errors()), raw, cuts, diag, removed)
-            if not cut:
+            # a key indented under its sibling (the error's hint says so) is read where the hint
+            # says it belongs: cut as a broken part, a tool's `writes:` under its `params:` was
+            # a parameter named 'writes', which the tool's Python function was then told to take
+            moved = [e for e in exc.errors() if _move_beside_parent(e, raw, model, removed)]
+            done += [plain_path(e["loc"]) for e in moved]
+            left = [e for e in exc.errors() if e not in moved]
+            cut = cut_broken_parts(map(_error_place, left), raw, cuts, diag, removed)
+            if not cut and not moved:
                 break
             done += cut
     return None, done
+
+
+def _move_beside_parent(
+    error: ErrorDetails, raw: MarkedDict, model: Any, removed: list[tuple[Any, ...]]
+) -> bool:
+    """Where ``error`` is a key indented under its sibling (:func:`_indented_under`), move it in
+    ``raw`` beside that sibling, as the error's hint says it belongs (left out, and added to
+    ``removed``, where the mapping there has that key already); whether it was."""
+    loc = plain_path(error["loc"])
+    if error["type"] == "missing" or not _indented_under(loc, model):
+        return False
+    owner: Any = raw
+    for part in loc[:-2]:
+        owner = owner.get(part) if isinstance(owner, dict) else None
+    under, key = owner.get(loc[-2]) if isinstance(owner, dict) else None, loc[-1]
+    if not (isinstance(owner, MarkedDict) and isinstance(under, MarkedDict) and key in under):
+        return False
+    value = under.pop(key)
+    if key in owner:
+        removed.append(loc)
+        return True
+    owner[key] = value
+    for spans in ("key_spans", "value_spans", "value_styles"):
+        if key in getattr(under, spans):
+            getattr(owner, spans)[key] = getattr(under, spans).pop(key)
+    return True
 
 
 def _error_place(error: ErrorDetails) -> tuple[tuple[Any, ...], str]:

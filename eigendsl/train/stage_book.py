@@ -102,7 +102,7 @@ class StageBook:
                     f"{self.aside}"
                 )
             else:
-                if started and self._kept_anything(stage):
+                if started and self._kept_anything(stage) and not stage.startswith("eval_"):
                     self.resumed.append(stage)
                 self.log(f"[{stage}] {self._start_word(stage) if started else 'running'}")
         else:
@@ -136,6 +136,10 @@ class StageBook:
         """How a stage begun earlier from the same inputs goes on: resumed from what it kept, or
         started again where it stopped before it saved anything (an SFT killed before its first
         checkpoint trains from step 0 again: "resumed" read as though it went on)."""
+        if stage.startswith("eval_"):  # the episodes of one cut short are not resumed from
+            return (
+                "started again: it began earlier from the same inputs; it plays every episode again"
+            )
         if self._kept_anything(stage):
             return "resumed: started earlier from the same inputs"
         what = "checkpoint" if stage in _TRAINED else "result"
