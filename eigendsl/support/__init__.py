@@ -79,6 +79,7 @@ from eigendsl.support.expressions import (
 )
 from eigendsl.support.identity import identified
 from eigendsl.support.numerals import normalize_text, numbers
+from eigendsl.support.plainly import said_plainly
 from eigendsl.support.places import (
     KEPT_DIFFERENCES,
     SHOWN_DIFFERENCES,
@@ -197,6 +198,7 @@ __all__ = [
     "reply_answer",
     "row",
     "said",
+    "said_plainly",
     "said_positions",
     "said_reason",
     "says",
