@@ -79,7 +79,6 @@ from eigendsl.support.expressions import (
 )
 from eigendsl.support.identity import identified
 from eigendsl.support.numerals import normalize_text, numbers
-from eigendsl.support.plainly import said_plainly
 from eigendsl.support.places import (
     KEPT_DIFFERENCES,
     SHOWN_DIFFERENCES,
@@ -91,6 +90,7 @@ from eigendsl.support.places import (
     show,
     summarize,
 )
+from eigendsl.support.plainly import said_plainly
 from eigendsl.support.proposals import confirmed, declined, unproposed
 from eigendsl.support.reasons import (
     NOT_JUDGED,

@@ -11,9 +11,7 @@ from eigendsl.support.conversions import text_of
 from eigendsl.support.saying import text_says, words
 
 
-def said_plainly(
-    text: Any, word: Any, contrasts: Any, denials: Any = (), spared: Any = ()
-) -> bool:
+def said_plainly(text: Any, word: Any, contrasts: Any, denials: Any = (), spared: Any = ()) -> bool:
     """``said_plainly(text, word, contrasts)``: whether a sentence says ``word`` (as ``says``
     reads it) other than after a contrast: where no word stands right before it (it opens the
     sentence, or follows a mark), or where a word ``x`` right before a mention is none of
@@ -48,7 +46,9 @@ def said_plainly(
     return any(
         x.lower() not in lone
         and not any(_contrasted(text, f, x, phrase) for f in listed)
-        and not (x.lower() not in kept and any(text_says(text, f"{d} {x} {phrase}") for d in refusers))
+        and not (
+            x.lower() not in kept and any(text_says(text, f"{d} {x} {phrase}") for d in refusers)
+        )
         for x in before
     )
 
