@@ -73,6 +73,9 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     [True, True]
     >>> [beside("Your total went from $347.50 to $365.40.", v, totals) for v in (347.5, 365.4)]
     [False, False]
+    >>> beside("6.5 is charged, bringing your total from 365.4 to 347.5.", 6.5, [{"value": 6.5,
+    ...     "names": ["total went from", "total from"]}])
+    False
     >>> total = [{"value": 347.5, "names": ["new total"], "refused": ["pay", "refunded"]}]
     >>> [beside(t, 347.5, total) for t in ("17.9 is refunded, and your new total is 347.5.",
     ...     "Your new total is 347.5, which you'll pay again.")]
@@ -97,9 +100,16 @@ def beside(text: Any, value: Any, named: Any) -> bool:
         head = _range_from(content, said, index - 1)
         hole = (head, said[index - 1].end) if head is not None else (0, 0)
         first = index if head is None else index - 1
-        left, right = _stretch(said, first, commas)[0], _stretch(said, index, commas)[1]
+        # and an amount before a range reads no name past the range's "from" ("6.5 is charged,
+        # bringing your total from 66.99 to 73.49": "total from" names 73.49, not 6.5)
+        end = _range_from(content, said, index + 1)
+        end = len(content) if end is None else end
+        left, right = _stretch(said, first, commas)[0], min(_stretch(said, index, commas)[1], end)
         if not _spans(content, left, right, own + others, hole):
-            left, right = _stretch(said, first, breaks)[0], _stretch(said, index, breaks)[1]
+            left, right = (
+                _stretch(said, first, breaks)[0],
+                min(_stretch(said, index, breaks)[1], end),
+            )
         left = max(left, _range_from(content, said, index) or 0)
         if not _nearest_is_own(content, left, right, number, own, others, hole):
             return False
