@@ -338,8 +338,8 @@ CASES = [
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
         "abs, add_days, add_minutes, amounts, beside, confirmed, days_between, declined, float, "
-        "int, keys, len, lower, max, min, minutes_between, numbers, percentages, round, says, "
-        "sentences, str, upper, vague_money, weekday, words",
+        "int, keys, len, lower, max, min, minutes_between, numbers, percentages, round, "
+        "said_plainly, says, sentences, str, upper, vague_money, weekday, words",
         "lenn(",
     ),
     case(

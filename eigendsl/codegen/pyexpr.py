@@ -287,6 +287,7 @@ class ExprCompiler:
             "percentages",
             "vague_money",
             "beside",
+            "said_plainly",
             "sentences",
             "words",
         ):

@@ -57,6 +57,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "words": (1, 1),
     "says": (2, 2),
     "beside": (3, 3),
+    "said_plainly": (3, 5),
     "confirmed": (1, 2),
     "declined": (2, 3),
 }
@@ -149,6 +150,9 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return _says_call(e, args, diag)
     if e.name == "beside":  # beside(text, amount, [{value, names}]): an amount by its own name
         _text_argument(e, args, diag, "a text says")
+        return BOOL
+    if e.name == "said_plainly":  # said_plainly(text, word, contrasts[, denials, spared])
+        _text_argument(e, args, diag, "a word is said in", "sentence")
         return BOOL
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)

@@ -90,6 +90,7 @@ from eigendsl.support.places import (
     show,
     summarize,
 )
+from eigendsl.support.plainly import said_plainly
 from eigendsl.support.proposals import confirmed, declined, unproposed
 from eigendsl.support.reasons import (
     NOT_JUDGED,
@@ -197,6 +198,7 @@ __all__ = [
     "reply_answer",
     "row",
     "said",
+    "said_plainly",
     "said_positions",
     "said_reason",
     "says",

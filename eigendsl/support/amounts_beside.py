@@ -23,6 +23,13 @@ _COMMA = re.compile(r",\s")
 # there ("from" is a name of a value before, the old total's).
 _RANGE_FROM = re.compile(r"\bfrom\s+(?:[$€£¥]\s?|usd\s?)?$")
 _RANGE_TO = re.compile(r"\s+(?:to|→|->)\s+(?:[$€£¥]\s?|usd\s?)?")
+# An arrow between two amounts with no "from" before them ("Order total: $365.40 -> $347.50") is
+# read as that range ("order total from 365.40 to 347.50"), and the colon that labels a range
+# ("Order total: from ...") gives way to its "from", so the label names the range's end as
+# "total from" would. Only the first of a chain is so read ("365.4 -> 347.5 -> 300.0" tells no
+# range of its end).
+_ARROW = re.compile(r"\s*(?:-+>|→|⟶|=>)\s*(?P<sign>(?:[$€£¥]\s?|usd\s?)?)")
+_LABEL = re.compile(r"(?::\s*|\s*)(?:[$€£¥]\s?|usd\s?)?$")
 
 
 def _names_of(record: Any, key: str = "names") -> list[str]:
@@ -66,6 +73,9 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     [True, True]
     >>> [beside("Your total went from $347.50 to $365.40.", v, totals) for v in (347.5, 365.4)]
     [False, False]
+    >>> beside("6.5 is charged, bringing your total from 365.4 to 347.5.", 6.5, [{"value": 6.5,
+    ...     "names": ["total went from", "total from"]}])
+    False
     >>> total = [{"value": 347.5, "names": ["new total"], "refused": ["pay", "refunded"]}]
     >>> [beside(t, 347.5, total) for t in ("17.9 is refunded, and your new total is 347.5.",
     ...     "Your new total is 347.5, which you'll pay again.")]
@@ -73,7 +83,7 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     """
     if text is None or not isinstance(value, (int, float)) or not isinstance(named, list):
         return False
-    content = _for_numbers(text)
+    content = _ranges_read(_for_numbers(text))
     said = _amounts_said(content)
     target = round(float(value), 2)
     own = [n for r in named if _value_of(r) == target for n in _names_of(r)]
@@ -90,15 +100,62 @@ def beside(text: Any, value: Any, named: Any) -> bool:
         head = _range_from(content, said, index - 1)
         hole = (head, said[index - 1].end) if head is not None else (0, 0)
         first = index if head is None else index - 1
-        left, right = _stretch(said, first, commas)[0], _stretch(said, index, commas)[1]
+        # and an amount before a range reads no name past the range's "from" ("6.5 is charged,
+        # bringing your total from 66.99 to 73.49": "total from" names 73.49, not 6.5)
+        end = _range_from(content, said, index + 1)
+        end = len(content) if end is None else end
+        left, right = _stretch(said, first, commas)[0], min(_stretch(said, index, commas)[1], end)
         if not _spans(content, left, right, own + others, hole):
-            left, right = _stretch(said, first, breaks)[0], _stretch(said, index, breaks)[1]
+            left, right = (
+                _stretch(said, first, breaks)[0],
+                min(_stretch(said, index, breaks)[1], end),
+            )
         left = max(left, _range_from(content, said, index) or 0)
         if not _nearest_is_own(content, left, right, number, own, others, hole):
             return False
         if _spans(content, left, len(content), refused):
             return False
     return found
+
+
+def _ranges_read(content: str) -> str:
+    """``content`` (as :func:`_for_numbers` gives it) with each range of two amounts written
+    "label from ... to ...": an arrow that no "from" stands before given one, the colon before
+    the range or its "from" dropped, and the arrow written "to".
+
+    >>> _ranges_read("order total: $365.40 -> $347.50.")
+    'order total from $365.40 to $347.50.'
+    >>> _ranges_read("order total: from 365.4 to 347.5; total: from 365.4->347.5")
+    'order total from 365.4 to 347.5; total from 365.4 to 347.5'
+    >>> _ranges_read("total from 365.4 → 347.5 -> 300.0")
+    'total from 365.4 to 347.5 -> 300.0'
+    >>> _ranges_read("total: usd 365.4 => usd 347.5; 1 -> 2 items")
+    'total from usd 365.4 to usd 347.5; 1 -> 2 items'
+    """
+    said = _amounts_said(content)
+    pieces, done = [], 0
+
+    def joined(index: int) -> re.Match[str] | None:
+        between = (content, said[index].end, said[index + 1].start)
+        return _ARROW.fullmatch(*between) or _RANGE_TO.fullmatch(*between)
+
+    for index in range(len(said) - 1):
+        start, end = said[index], said[index + 1]
+        join = joined(index)
+        if not join or index and joined(index - 1):
+            continue
+        arrow = join.re is _ARROW
+        word = _RANGE_FROM.search(content, max(0, start.start - 12), start.start)
+        if word or arrow:
+            label = _LABEL.search(content, done, word.start() if word else start.start)
+            left = label.start() if label else start.start
+            sign = "" if word else content[left : start.start].lstrip(": \t")
+            pieces += [content[done:left], " " if word else " from " + sign]
+            done = word.start() if word else start.start
+        if arrow:
+            pieces += [content[done : start.end], " to " + join.group("sign")]
+            done = end.start
+    return "".join(pieces) + content[done:]
 
 
 def _range_from(content: str, said: list[Any], index: int) -> int | None:
