@@ -10,12 +10,12 @@ from typing import Any
 
 from eigendsl.support.errors import EvalError
 from eigendsl.support.events import Call, Message
-from eigendsl.support.identity import identified
+from eigendsl.support.identity import argument_values, identified
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
-from eigendsl.support.proposed import unproposed, write_actions
+from eigendsl.support.proposed import other_version, unproposed, write_actions
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import sentences
+from eigendsl.support.saying import says, sentences
 from eigendsl.support.trace import Trace
 from eigendsl.support.withdrawn import withdraws
 
@@ -224,8 +224,10 @@ def _proposal_answered(
         if message.position <= since:
             return False
         if message.role == "user":
-            if reply_answer(message.content, actions) == "no" or withdraws(
-                message.content, args, named_by, dbs, actions
+            if (
+                reply_answer(message.content, actions) == "no"
+                or withdraws(message.content, args, named_by, dbs, actions)
+                or asks_change(message.content, args, named_by, db or initial)
             ):
                 return False
         elif message.role == "assistant" and message.content.strip():
@@ -234,7 +236,59 @@ def _proposal_answered(
             said = implied(message.position)
             if _proposes(message, tool, args, verbs, said, db, named_by, initial):
                 return True
+            # a later proposal of another version ("I'll return just the Lamp then") is the one
+            # a yes after it answers, not the earlier one
+            if other_version(message.content, tool, args, verbs, db, named_by, initial):
+                return False
     return False
+
+
+# A user's request that the write be done otherwise ("Could the refund go to my credit card
+# instead?", "I'd rather have store credit", "Please switch it to my card"): a proposal before
+# it is no longer what the user agrees to, until the agent proposes the write again.
+_CHANGE_ASKED = re.compile(
+    r"\b(?:instead|rather|prefer|preferably|switch|change|changed|changing)\b"
+)
+
+
+def asks_change(
+    text: str, args: Mapping[str, Any], named_by: Mapping[str, Any] | None, db: Any
+) -> bool:
+    """Whether a user's message asks for the write with ``args`` to be done otherwise than
+    proposed: a word of change ("instead", "rather", "prefer", "switch", "change"), where the
+    write carries a value that no record's key is and no parameter ``named_by`` names in words
+    (a payment method, a reason, an address: the change may be of it), or where the message
+    names another record of an argument's kind ("cancel #W2 instead"). A change of the records
+    named in words is :func:`withdraws`'s to read ("Instead of both, I'll keep the lamp").
+    Reading a request as a change where it was none only makes the agent propose again.
+
+    >>> db = {"orders": {"#W1": {}, "#W2": {}}}
+    >>> pay = {"order_id": "#W1", "payment_method_id": "gift_1234"}
+    >>> [asks_change(t, pay, None, db) for t in ("Could the refund go to my card instead?",
+    ...     "How long will the refund take?", "I'd rather use my card.")]
+    [True, False, True]
+    >>> [asks_change(t, {"order_id": "#W1"}, None, db) for t in (
+    ...     "Rather than a label, send a courier.", "Cancel #W2 instead.")]
+    [False, True]
+    """
+    said = normalize_text(text)
+    if not _CHANGE_ASKED.search(said):
+        return False
+    tables = [t for t in (db or {}).values() if isinstance(t, Mapping)]
+
+    def other_said(value: Any) -> bool:  # another key of the table that holds ``value``
+        held = [t for t in tables if isinstance(value, str) and value in t]
+        return any(k != value and says(said, k) for t in held for k in t if isinstance(k, str))
+
+    return any(
+        name not in (named_by or {})
+        and (
+            other_said(value)
+            or not (isinstance(value, str) and any(value in t for t in tables))
+        )
+        for name, value in args.items()
+        if argument_values(value)
+    )
 
 
 def _asks_consent(text: str) -> bool:

@@ -12,9 +12,9 @@ from typing import Any
 
 from eigendsl.support.identity import argument_values, names_other
 from eigendsl.support.left_alone import negation_reaches
-from eigendsl.support.naming import naming_sentences
+from eigendsl.support.naming import held_rows, naming_records, naming_sentences
 from eigendsl.support.numerals import normalize_text
-from eigendsl.support.saying import _as_word, says, sentences, verb_forms
+from eigendsl.support.saying import _as_word, says, sentences, verb_forms, words
 
 # Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
 # to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
@@ -199,5 +199,71 @@ def offered(proposal: str, action: str) -> bool:
             if negated and negation_reaches(clause[negated.end("word") :]):
                 continue
             if not _LOOKED_UP.search(sentence):
+                return True
+    return False
+
+
+# In a turn that names the write, what says it is done another way than proposed before ("...
+# with the refund to your credit card instead").
+_ANOTHER_WAY = re.compile(r"\b(?:instead|rather than|in place of)\b")
+# An id of a payment method or an account's record: "gift_6690", "card_9915", "paypal_2637".
+_METHOD_ID = re.compile(r"[a-z]+_\d{3,}")
+
+
+def other_version(
+    text: str,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any = (),
+    db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
+) -> bool:
+    """Whether an agent's turn ``text``, which does not propose the write ``tool`` with ``args``
+    (:func:`unproposed`), proposes another version of it: it says what the write does
+    (:func:`offered`) and says it as a change ("... to your credit card instead"), or says
+    another value of an argument's kind (another payment method's id, another order's), or names
+    in words (``named_by``, :func:`~eigendsl.support.naming.naming_sentences`) some of the
+    records a parameter carries but not all ("I'll return just the Lamp (matte black) then"), or
+    another record of the rows the call names (another item of the order). A yes after it
+    answers that version, not a proposal of ``args`` before it. A turn that only says the
+    write's verb ("The refund takes a week. So shall I go ahead?") is none.
+
+    >>> args = {"order_id": "#W1", "payment_method_id": "gift_1234"}
+    >>> [other_version(t, "refund_order", args) for t in (
+    ...     "I'll refund order #W1 to your credit card instead. Ok?",
+    ...     "Shall I refund it to card_9915?", "The refund takes a week. Shall I go ahead?",
+    ...     "I'll look at order #W2. Ok?")]
+    [True, True, False, False]
+    """
+    proposal = normalize_text(text).replace("\u2019", "'")
+    actions = [normalize_text(a) for a in write_actions(tool, verbs)]
+    if not any(offered(proposal, action) for action in actions):
+        return False
+    if _ANOTHER_WAY.search(proposal):
+        return True
+    dbs = [d for d in (db, initial) if d]
+    said_words = {w.lower() for w in words(proposal)}
+    for name, value in args.items():
+        values = [v for v in argument_values(value) if isinstance(v, str)]
+        naming = (named_by or {}).get(name)
+        if naming is not None:
+            named = [bool(naming_sentences(text, v, naming, dbs, args, actions)) for v in values]
+            if any(named) and not all(named):
+                return True
+            if held_rows(naming, dbs, args) and any(
+                naming_sentences(text, other, naming, dbs, args, actions)
+                for other in naming_records(naming, dbs, args).keys() - set(values)
+            ):
+                return True
+            continue
+        for v in values:
+            if says(proposal, v):
+                continue
+            own = v.lower()
+            if names_other(proposal, v, db) or (
+                _METHOD_ID.fullmatch(own)
+                and any(_METHOD_ID.fullmatch(w) and w != own for w in said_words)
+            ):
                 return True
     return False
