@@ -33,6 +33,17 @@ _RULE_NOUN = re.compile(
 )
 
 
+# A sentence whose subject is a rule ("Our return policy covers ...", "The return window for ...
+# is still open", "Our exchange policy lets you swap ..."): it states the rule, and the write's
+# words in it ("with the refund of 193.99 to ...") propose nothing, unless the agent says it
+# will act ("Our policy covers it, so I'll return ...").
+_RULE_SUBJECT = re.compile(
+    r"\W*(?:(?:our|the|your|this|that|its|their)\s+)?(?:[\w-]+\s+){0,2}?(?:policy|policies"
+    r"|window|windows|period|rules?|terms|conditions|guidelines?)\b"
+)
+_AGENT = re.compile(r"\b(?:i|we)\b")
+
+
 _LOOKED_UP = re.compile(
     r"\b(?:check|see|find out|look|looking|verify|ask|determine)\s+(?:into\s+)?(?:whether|if)\b"
 )
@@ -176,7 +187,9 @@ def offered(proposal: str, action: str) -> bool:
     """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
     "changes", but a past form not as a deed done, "was shipped") once neither negated nor set
     aside ("instead of a cancellation") nor looked up, in its clause, nor as the noun of a rule
-    ("the return policy", "the return window": :data:`_RULE_NOUN`).
+    ("the return policy", "the return window": :data:`_RULE_NOUN`), nor in a sentence whose
+    subject is a rule and where the agent does not say it acts ("Our return policy covers #W1,
+    with the refund to gift_1": :data:`_RULE_SUBJECT`).
 
     >>> [offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
     ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
@@ -185,6 +198,9 @@ def offered(proposal: str, action: str) -> bool:
     ...     "i'll hold #w1 rather than process a cancellation. ok?", "shall i go ahead with "
     ...     "the cancellation of #w1?", "instead of a cancellation, i'll hold #w1.")]
     [False, False, True, False]
+    >>> [offered(t, "refund") for t in ("our return policy covers #w1, with the refund to "
+    ...     "gift_1. ok?", "our return policy covers #w1, so i'll refund it to gift_1. ok?")]
+    [False, True]
     """
     action = normalize_text(action)
     for form in verb_forms(action):
@@ -195,6 +211,8 @@ def offered(proposal: str, action: str) -> bool:
                 continue
             if _RULE_NOUN.match(proposal, found.end()):
                 continue
+            if _RULE_SUBJECT.match(sentence) and not _AGENT.search(sentence):
+                continue  # "our return policy covers ..., with the refund of ..."
             negated = _NEGATED.search(clause)
             if negated and negation_reaches(clause[negated.end("word") :]):
                 continue
