@@ -79,15 +79,20 @@ _RULED_OUT = (
     r"|sold out|unavailable|discontinued|not (?:returnable|refundable|exchangeable|eligible))\b"
 )
 # The same said with "n't" ("... isn't returnable"); not "isn't final sale", which keeps it in.
-_NOT_ELIGIBLE = r"(?:isn't|aren't|wasn't|weren't)\s+(?:returnable|refundable|exchangeable|eligible)\b"
+_NOT_ELIGIBLE = (
+    r"(?:isn't|aren't|wasn't|weren't)\s+(?:returnable|refundable|exchangeable|eligible)\b"
+)
 
 # After a mention: its staying as it is ("... stays with you") or what rules it out ("... is final
 # sale", "are both non-returnable"), also in a clause of its own ("which is final sale").
 _LEFT_AS_IS = re.compile(
     r"(?:which\s+|that\s+|who\s+)?(?:(?:(?:will|has to|have to|must|should|can|would)\s+)?"
     r"(?:stays?|remains?)\s+(?:with you|in (?:the|your) order|as (?:it )?is|untouched|unchanged"
-    r"|yours)\b|(?:is|are|was|were|has been|have been|stays?|remains?|(?<=')s)\s+" + _RULED_OUT
-    + "|" + _NOT_ELIGIBLE + ")"
+    r"|yours)\b|(?:is|are|was|were|has been|have been|stays?|remains?|(?<=')s)\s+"
+    + _RULED_OUT
+    + "|"
+    + _NOT_ELIGIBLE
+    + ")"
 )
 
 # After a mention: that, or a negation of what is done to it ("the Sweater (navy, L) won't be

@@ -14,7 +14,7 @@ from eigendsl.support.identity import argument_values, identified
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.proposed import other_version, unproposed, write_actions
-from eigendsl.support.replies import reply_answer
+from eigendsl.support.replies import declines_aside, reply_answer
 from eigendsl.support.saying import says, sentences
 from eigendsl.support.trace import Trace
 from eigendsl.support.withdrawn import withdraws
@@ -70,7 +70,12 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     none offered beside another value, "card_1 or paypal_2"; the user's own id, which the user
     never sees, may go unnamed: :func:`identified`), and no message of the user's since takes
     back a record the call carries ("Actually, keep the lamp", "Yes, except the lamp":
-    :func:`~eigendsl.support.withdrawn.withdraws`).
+    :func:`~eigendsl.support.withdrawn.withdraws`). A "no" or a closing after the yes, to a
+    question that asks for more or closes ("Should I also return the Sweater?" "No, just the
+    two."; "Anything else before I submit it?" "No, that's all."), leaves the yes before it (no
+    write went through since it). A later proposal of another version of the write ("I'll return
+    just the Lamp then") or the user's request for a change ("Could the refund go to my card
+    instead?") ends the proposal the yes may answer (:func:`_proposal_answered`).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
@@ -92,13 +97,29 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
     actions = write_actions(call.tool, verbs)
+    # the user's "no" to another question asked after the yes ("Should I also return the
+    # Sweater?" "No, just the two."; "Anything else before I submit it?" "No, that's all.")
+    # leaves the yes as it was
+    last = replies[-1] if replies else -1
+    while (
+        len(replies) > 1
+        and reply_answer(earlier[replies[-1]].content, actions) != "yes"
+        and _aside_declined(earlier, replies[-1], call, verbs)
+    ):
+        replies.pop()
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
     db, initial = _records_at(trace, earlier[replies[-1]].position)
     dbs = [d for d in (db, initial) if d]
-    if withdraws(earlier[replies[-1]].content, call.args, call.named_by, dbs, actions):
+    if any(
+        withdraws(m.content, call.args, call.named_by, dbs, actions)
+        for m in earlier[replies[-1] :]
+        if m.role == "user"
+    ):
         return False  # "Yes, except the lamp"
     since = _last_write(trace, earlier[replies[-1]].position)
+    if replies[-1] != last and _last_write(trace, call.position) > earlier[replies[-1]].position:
+        return False  # a yes before a "no" to another question, spent on a write since
     return _proposal_answered(
         earlier,
         replies[-1],
@@ -282,12 +303,28 @@ def asks_change(
 
     return any(
         name not in (named_by or {})
-        and (
-            other_said(value)
-            or not (isinstance(value, str) and any(value in t for t in tables))
-        )
+        and (other_said(value) or not (isinstance(value, str) and any(value in t for t in tables)))
         for name, value in args.items()
         if argument_values(value)
+    )
+
+
+# A question that asks for more besides a proposal: "Should I also return ...?", "... too?".
+_ALSO = re.compile(r"\b(?:also|too|as well|in addition|additionally)\b")
+
+
+def _aside_declined(earlier: list[Message], reply: int, call: Call, verbs: Any) -> bool:
+    """Whether the user's message ``earlier[reply]`` is only a "no" or a closing
+    (:func:`~eigendsl.support.replies.declines_aside`) to a question of the agent's that
+    closes ("Anything else before I submit it?") or asks for more ("Should I also return the
+    Sweater?", another offer) and does not propose ``call`` itself."""
+    answered = _answered(earlier[:reply])
+    if answered is None or not declines_aside(earlier[reply].content):
+        return False
+    text = normalize_text(answered.content)
+    asks_more = bool(_CLOSING_QUESTION.search(text) or _ALSO.search(text))
+    return (asks_more or _offers_other(answered.content, call.tool, verbs)) and not _proposes(
+        answered, call.tool, call.args, verbs, (), None, call.named_by
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from eigendsl.support.identity import argument_values, names_other
 from eigendsl.support.left_alone import negation_reaches
+from eigendsl.support.listing import ing_forms
 from eigendsl.support.naming import held_rows, naming_records, naming_sentences
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.saying import _as_word, says, sentences, verb_forms, words
@@ -42,6 +43,13 @@ _RULE_SUBJECT = re.compile(
     r"|window|windows|period|rules?|terms|conditions|guidelines?)\b"
 )
 _AGENT = re.compile(r"\b(?:i|we)\b")
+
+
+# Before a write's verb in "-ing", what makes it a deed in progress: "i am returning", "we're
+# refunding"; not negated ("i'm not returning"), nor "i'm going to be returning" looked up.
+_PROGRESSIVE = re.compile(
+    r"(?:\b(?:i|we)\s+(?:am|are)|\b(?:i'm|we're))\s+(?:(?:now|also|just|then|currently)\s+)?$"
+)
 
 
 _LOOKED_UP = re.compile(
@@ -187,7 +195,8 @@ def offered(proposal: str, action: str) -> bool:
     """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
     "changes", but a past form not as a deed done, "was shipped") once neither negated nor set
     aside ("instead of a cancellation") nor looked up, in its clause, nor as the noun of a rule
-    ("the return policy", "the return window": :data:`_RULE_NOUN`), nor in a sentence whose
+    ("the return policy", "the return window": :data:`_RULE_NOUN`); its "-ing" form only as a
+    deed in progress or a heading ("I am returning ...", "Returning: ..."), nor in a sentence whose
     subject is a rule and where the agent does not say it acts ("Our return policy covers #W1,
     with the refund to gift_1": :data:`_RULE_SUBJECT`).
 
@@ -198,11 +207,22 @@ def offered(proposal: str, action: str) -> bool:
     ...     "i'll hold #w1 rather than process a cancellation. ok?", "shall i go ahead with "
     ...     "the cancellation of #w1?", "instead of a cancellation, i'll hold #w1.")]
     [False, False, True, False]
+    >>> [offered(t, "return") for t in ("i am returning the lamp. ok?", "- returning: the lamp",
+    ...     "i'm not returning it.", "the returning items")]
+    [True, True, False, False]
     >>> [offered(t, "refund") for t in ("our return policy covers #w1, with the refund to "
     ...     "gift_1. ok?", "our return policy covers #w1, so i'll refund it to gift_1. ok?")]
     [False, True]
     """
     action = normalize_text(action)
+    for form in ing_forms(action):
+        # "-ing" only as a deed in progress ("i am returning ...") or a heading ("returning: ...")
+        for found in _as_word(form).finditer(proposal):
+            clause = re.split(r"[.!?;:,(\n]", proposal[: found.start()])[-1]
+            if _PROGRESSIVE.search(clause) or (
+                not clause.strip(" \t*_-") and re.match(r"[\s*_]*:", proposal[found.end() :])
+            ):
+                return True
     for form in verb_forms(action):
         for found in _as_word(form).finditer(proposal):
             clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
