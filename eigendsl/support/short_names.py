@@ -117,16 +117,16 @@ def left_by_short_name(
             if not any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)
         ]
         where = [(start, end) for start, end, _ in spans]
-        keys = []
-        for start, end, key in spans:
+        keys: list[str | None] = []
+        for start, end, span_key in spans:
             if start in pronouns:
-                key = last  # what follows the pronoun is said of the record named before it
-            elif key is None:
+                span_key = last  # what follows the pronoun is said of the record named before it
+            elif span_key is None:
                 fits = names.get(text[start:end], set())
                 last = next(iter(fits)) if len(fits) == 1 else UNKNOWN
-            elif key != UNKNOWN:
-                last = key
-            keys.append(key)
+            elif span_key != UNKNOWN:
+                last = span_key
+            keys.append(span_key)
         ruled = ruled_out_after(text, where, tuple(actions))
         # a full name (key None) reads as it always did, in naming.py; it is kept here only so
         # that a list it is in reads as one ("the lamp and the Speaker (teal) are final sale")
