@@ -338,10 +338,12 @@ def left_for_turn(
     """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
     where it starts and ends, that say their record is left as it is for the whole turn, by
     index, the write's verbs being ``actions`` (each in its forms: :func:`verb_forms`): one
-    followed by what rules it out ("... is final sale", "(final sale)", and each of a list it
-    is said of), or by the write's verb negated ("... won't be returned"),
+    followed by what rules it out ("... is final sale", "is not returnable", "(final sale)",
+    and each of a list it is said of), or by the write's verb negated ("... won't be returned")
+    or told as done ("... was already returned"),
     and one after a negation or an exclusion with nothing but fillers or the write's verb
     between ("Not the Sweater, though.", "except the Sweater", "I won't return the Sweater";
+    after a label, "Excluded: the Sweater";
     not "I can't exchange the Lamp, so I'll return the Lamp", whose negation is of another
     verb, nor one under "if").
 

@@ -229,7 +229,9 @@ def _proposal_answered(
     ...?"); and the last agent's message since the previous write (``since``) that names the
     write (what it does and each argument's value, :func:`_proposes`) comes before it with no
     other offer and no user's "no" in between, nor a message that takes back a record ``args``
-    carry (:func:`withdraws`: "Actually, keep the lamp" before "So shall I go ahead?"). So a
+    carry (:func:`withdraws`: "Actually, keep the lamp" before "So shall I go ahead?") or asks
+    for a change (:func:`asks_change`), nor an agent's proposal of another version of the write
+    (:func:`~eigendsl.support.proposed.other_version`: "I'll return just the Lamp then"). So a
     confirmation asked twice, or a question answered between the proposal and the yes, still
     answers it. The arguments ``implied(position)`` names for a proposal at that position
     (:func:`identified`) need not be said, unless it names another record of their kind
