@@ -74,9 +74,13 @@ def negation_reaches(words: str) -> bool:
 _RULED_OUT = (
     r"(?:(?:a|an|now|already|sadly|unfortunately|both|all|also|still|currently|marked|listed"
     r"|as)\s+)*(?:final[\s-]sale|non[\s-]?(?:returnable|refundable|exchangeable)|ineligible"
-    r"|excluded|no longer (?:eligible|returnable|available|sold|made)|(?:past|outside|beyond)"
-    r" (?:its|their|the) (?:return|exchange) (?:window|period)|out of stock|sold out|unavailable"
-    r"|discontinued)\b"
+    r"|excluded|no longer (?:eligible|returnable|available|sold|made)|(?:past|outside|beyond"
+    r"|out of) (?:its|their|the)(?: (?:return|exchange|refund))? (?:window|period)|out of stock"
+    r"|sold out|unavailable|discontinued|not (?:returnable|refundable|exchangeable|eligible))\b"
+)
+# The same said with "n't" ("... isn't returnable"); not "isn't final sale", which keeps it in.
+_NOT_ELIGIBLE = (
+    r"(?:isn't|aren't|wasn't|weren't)\s+(?:returnable|refundable|exchangeable|eligible)\b"
 )
 
 # After a mention: its staying as it is ("... stays with you") or what rules it out ("... is final
@@ -84,7 +88,11 @@ _RULED_OUT = (
 _LEFT_AS_IS = re.compile(
     r"(?:which\s+|that\s+|who\s+)?(?:(?:(?:will|has to|have to|must|should|can|would)\s+)?"
     r"(?:stays?|remains?)\s+(?:with you|in (?:the|your) order|as (?:it )?is|untouched|unchanged"
-    r"|yours)\b|(?:is|are|was|were|has been|have been|stays?|remains?)\s+" + _RULED_OUT + ")"
+    r"|yours)\b|(?:is|are|was|were|has been|have been|stays?|remains?|(?<=')s)\s+"
+    + _RULED_OUT
+    + "|"
+    + _NOT_ELIGIBLE
+    + ")"
 )
 
 # After a mention: that, or a negation of what is done to it ("the Sweater (navy, L) won't be
@@ -130,14 +138,25 @@ def _left_alone_after(after: str, forms: frozenset[str] | None = None) -> tuple[
     if forms is None:
         found = _UNTOUCHED_AFTER.match(after, at)
     else:
-        deed = _NEGATED_DEED.match(after, at)
+        deed = _NEGATED_DEED.match(after, at) or _DONE_DEED.match(after, at)
         found = _RULED_OUT_AFTER.match(after, at) or (deed if deed and deed[1] in forms else None)
     return bool(found), bool(found and not _SINGULAR.match(after, at))
 
 
 # After a mention, what rules it out ("... is final sale"), for a whole turn.
 _RULED_OUT_AFTER = re.compile(
-    r"(?:which\s+|that\s+)?(?:is|are|was|were|has been|have been|stays?|remains?)\s+" + _RULED_OUT
+    r"(?:which\s+|that\s+)?(?:(?:is|are|was|were|has been|have been|stays?|remains?|(?<=')s)\s+"
+    + _RULED_OUT
+    + "|"
+    + _NOT_ELIGIBLE
+    + ")"
+)
+
+# After a mention, the write's verb said as a deed done ("the Speaker was already returned last
+# month", "has already been refunded"): group 1 is the verb. That record is no part of the write.
+_DONE_DEED = re.compile(
+    r"(?:which\s+|that\s+)?(?:was|were|(?:has|have|had)(?:\s+already)?\s+been)\s+"
+    r"(?:already\s+)?(\w+)"
 )
 
 # After a mention, the write's verb negated ("the Speaker won't be returned", "can't go back"):
@@ -303,16 +322,28 @@ _FILLERS = frozenset(
 )
 
 
+# Before a mention, a label that leaves what follows it out ("Excluded: the Speaker", "- Not
+# included: the Speaker", "Final sale: the Speaker"), which the ":" parts from its clause.
+_LABEL = re.compile(
+    r"(?:^|[^\w\s])[\s*_]*(?:excluded|exclusions?|not\s+included|not\s+(?:being\s+)?returned"
+    r"|not\s+returning|not\s+eligible|ineligible|kept|keeping|staying|final[\s-]sale"
+    r"|non[\s-]?returnable|left\s+out|skipped|not\s+part\s+of\s+(?:the|this)\s+\w+)[\s*_]*:"
+    r"[\s*_]*(?:(?:the|your|its|an?)\s+)?$"
+)
+
+
 def left_for_turn(
     text: str, mentions: list[tuple[int, int]], actions: tuple[str, ...] = ()
 ) -> set[int]:
     """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
     where it starts and ends, that say their record is left as it is for the whole turn, by
     index, the write's verbs being ``actions`` (each in its forms: :func:`verb_forms`): one
-    followed by what rules it out ("... is final sale", "(final sale)", and each of a list it
-    is said of), or by the write's verb negated ("... won't be returned"),
+    followed by what rules it out ("... is final sale", "is not returnable", "(final sale)",
+    and each of a list it is said of), or by the write's verb negated ("... won't be returned")
+    or told as done ("... was already returned"),
     and one after a negation or an exclusion with nothing but fillers or the write's verb
     between ("Not the Sweater, though.", "except the Sweater", "I won't return the Sweater";
+    after a label, "Excluded: the Sweater";
     not "I can't exchange the Lamp, so I'll return the Lamp", whose negation is of another
     verb, nor one under "if").
 
@@ -335,10 +366,22 @@ def left_for_turn(
                 and _reaches(dropped["between"], forms)
             )
             or (negated and _JOINED.fullmatch(before))
+            or _LABEL.search(before)
         )
         if negated:
             out.add(i)
     return out
+
+
+def ruled_out_after(
+    text: str, mentions: list[tuple[int, int]], actions: tuple[str, ...] = ()
+) -> set[int]:
+    """The mentions of :func:`left_for_turn` that what follows them leaves out ("... is final
+    sale", "... won't be returned", "... was already returned"), not what comes before them: all
+    that a pronoun's mention says ("I'm afraid it is final sale"; "I won't return it to your
+    card" is said of where the money goes)."""
+    forms = frozenset(f for action in actions for f in verb_forms(action)) | {"back"}
+    return _left_alone(text, mentions, forms)
 
 
 def _reaches(between: str, forms: frozenset[str]) -> bool:

@@ -46,6 +46,33 @@ TAKEN_IN = re.compile(
 )
 
 
+def ing_forms(verb: str) -> tuple[str, ...]:
+    """A write's verb (one word in lower case) in "-ing" ("returning", "exchanging",
+    "cancelling" and "canceling"), which proposes it only as a deed in progress ("I am returning
+    ...") or a heading ("Returning: ..."): it is a noun as often ("the shipping address").
+
+    >>> ing_forms("return"), ing_forms("exchange"), ing_forms("cancel")
+    (('returning',), ('exchanging',), ('canceling', 'cancelling'))
+    """
+    if not re.fullmatch(r"[a-z]{2,}", verb):
+        return ()
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return (verb[:-1] + "ing",)
+    if re.search(r"(?:^|[^aeiou])[aeiou][^aeiouwxy]$", verb) and len(verb) > 3:
+        return (verb + "ing", verb + verb[-1] + "ing")
+    return (verb + "ing",)
+
+
+# A line or a clause headed by the write's verb in "-ing": "- Returning: the Lamp and ...".
+def ing_heading(text: str, actions: Sequence[str]) -> bool:
+    """Whether ``text`` (normalized) starts with a write's verb in "-ing" before a ":" (after a
+    list's marker): "- Returning: the Lamp", "**Exchanging:** the Bottle"."""
+    forms = [f for action in actions for f in ing_forms(normalize_text(action))]
+    return bool(forms) and bool(
+        re.match(r"\W*(?:" + "|".join(map(re.escape, forms)) + r")[\s*_]*:", text)
+    )
+
+
 def listing_sentences(said: Sequence[str], actions: Sequence[str]) -> set[int]:
     """The sentences of a turn (``said``, :func:`~eigendsl.support.saying.sentences`) that
     only list what a record holds, by index: a sentence that says none of the write's verbs
@@ -66,7 +93,7 @@ def listing_sentences(said: Sequence[str], actions: Sequence[str]) -> set[int]:
     if not forms:
         return set()
     text = [normalize_text(sentence) for sentence in said]
-    deeds = [any(form.search(t) for form in forms) for t in text]
+    deeds = [any(form.search(t) for form in forms) or ing_heading(t, actions) for t in text]
     if any(deed and TAKEN_IN.search(t) for deed, t in zip(deeds, text, strict=True)):
         return set()
     out: set[int] = set()

@@ -108,7 +108,7 @@ def naming_sentences(
     # a list said with "only" that may mean a record of the rows the call names (the order's
     # items) restricts the other sentences; not one of every row's (a product's variants), which
     # may be an exchange's old item said beside its new one
-    held = _held(naming, dbs, args or {})
+    held = held_rows(naming, dbs, args or {})
     only = [
         [m for m in mentions if held and m.only and any(_may_mean(m, v) for v in kinds)]
         + [_short(records, key) for key in keys if held]
@@ -169,7 +169,7 @@ def naming_records(
     return out
 
 
-def _held(naming: Mapping[str, Any], dbs: Sequence[Any], args: Mapping[str, Any]) -> bool:
+def held_rows(naming: Mapping[str, Any], dbs: Sequence[Any], args: Mapping[str, Any]) -> bool:
     """Whether the records are those of rows the call's arguments name by key (an order's items
     for a call on that order), not those of every row."""
     tables = [db.get(naming.get("table")) for db in dbs if isinstance(db, Mapping)]

@@ -10,12 +10,12 @@ from typing import Any
 
 from eigendsl.support.errors import EvalError
 from eigendsl.support.events import Call, Message
-from eigendsl.support.identity import identified
+from eigendsl.support.identity import argument_values, identified
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
-from eigendsl.support.proposed import unproposed, write_actions
-from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import sentences
+from eigendsl.support.proposed import other_version, unproposed, write_actions
+from eigendsl.support.replies import declines_aside, reply_answer
+from eigendsl.support.saying import says, sentences
 from eigendsl.support.trace import Trace
 from eigendsl.support.withdrawn import withdraws
 
@@ -70,7 +70,12 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     none offered beside another value, "card_1 or paypal_2"; the user's own id, which the user
     never sees, may go unnamed: :func:`identified`), and no message of the user's since takes
     back a record the call carries ("Actually, keep the lamp", "Yes, except the lamp":
-    :func:`~eigendsl.support.withdrawn.withdraws`).
+    :func:`~eigendsl.support.withdrawn.withdraws`). A "no" or a closing after the yes, to a
+    question that asks for more or closes ("Should I also return the Sweater?" "No, just the
+    two."; "Anything else before I submit it?" "No, that's all."), leaves the yes before it (no
+    write went through since it). A later proposal of another version of the write ("I'll return
+    just the Lamp then") or the user's request for a change ("Could the refund go to my card
+    instead?") ends the proposal the yes may answer (:func:`_proposal_answered`).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
@@ -92,13 +97,29 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
     actions = write_actions(call.tool, verbs)
+    # the user's "no" to another question asked after the yes ("Should I also return the
+    # Sweater?" "No, just the two."; "Anything else before I submit it?" "No, that's all.")
+    # leaves the yes as it was
+    last = replies[-1] if replies else -1
+    while (
+        len(replies) > 1
+        and reply_answer(earlier[replies[-1]].content, actions) != "yes"
+        and _aside_declined(earlier, replies[-1], call, verbs)
+    ):
+        replies.pop()
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
     db, initial = _records_at(trace, earlier[replies[-1]].position)
     dbs = [d for d in (db, initial) if d]
-    if withdraws(earlier[replies[-1]].content, call.args, call.named_by, dbs, actions):
+    if any(
+        withdraws(m.content, call.args, call.named_by, dbs, actions)
+        for m in earlier[replies[-1] :]
+        if m.role == "user"
+    ):
         return False  # "Yes, except the lamp"
     since = _last_write(trace, earlier[replies[-1]].position)
+    if replies[-1] != last and _last_write(trace, call.position) > earlier[replies[-1]].position:
+        return False  # a yes before a "no" to another question, spent on a write since
     return _proposal_answered(
         earlier,
         replies[-1],
@@ -208,7 +229,9 @@ def _proposal_answered(
     ...?"); and the last agent's message since the previous write (``since``) that names the
     write (what it does and each argument's value, :func:`_proposes`) comes before it with no
     other offer and no user's "no" in between, nor a message that takes back a record ``args``
-    carry (:func:`withdraws`: "Actually, keep the lamp" before "So shall I go ahead?"). So a
+    carry (:func:`withdraws`: "Actually, keep the lamp" before "So shall I go ahead?") or asks
+    for a change (:func:`asks_change`), nor an agent's proposal of another version of the write
+    (:func:`~eigendsl.support.proposed.other_version`: "I'll return just the Lamp then"). So a
     confirmation asked twice, or a question answered between the proposal and the yes, still
     answers it. The arguments ``implied(position)`` names for a proposal at that position
     (:func:`identified`) need not be said, unless it names another record of their kind
@@ -224,8 +247,10 @@ def _proposal_answered(
         if message.position <= since:
             return False
         if message.role == "user":
-            if reply_answer(message.content, actions) == "no" or withdraws(
-                message.content, args, named_by, dbs, actions
+            if (
+                reply_answer(message.content, actions) == "no"
+                or withdraws(message.content, args, named_by, dbs, actions)
+                or asks_change(message.content, args, named_by, db or initial)
             ):
                 return False
         elif message.role == "assistant" and message.content.strip():
@@ -234,7 +259,75 @@ def _proposal_answered(
             said = implied(message.position)
             if _proposes(message, tool, args, verbs, said, db, named_by, initial):
                 return True
+            # a later proposal of another version ("I'll return just the Lamp then") is the one
+            # a yes after it answers, not the earlier one
+            if other_version(message.content, tool, args, verbs, db, named_by, initial):
+                return False
     return False
+
+
+# A user's request that the write be done otherwise ("Could the refund go to my credit card
+# instead?", "I'd rather have store credit", "Please switch it to my card"): a proposal before
+# it is no longer what the user agrees to, until the agent proposes the write again.
+_CHANGE_ASKED = re.compile(
+    r"\b(?:instead|rather|prefer|preferably|switch|change|changed|changing)\b"
+)
+
+
+def asks_change(
+    text: str, args: Mapping[str, Any], named_by: Mapping[str, Any] | None, db: Any
+) -> bool:
+    """Whether a user's message asks for the write with ``args`` to be done otherwise than
+    proposed: a word of change ("instead", "rather", "prefer", "switch", "change"), where the
+    write carries a value that no record's key is and no parameter ``named_by`` names in words
+    (a payment method, a reason, an address: the change may be of it), or where the message
+    names another record of an argument's kind ("cancel #W2 instead"). A change of the records
+    named in words is :func:`withdraws`'s to read ("Instead of both, I'll keep the lamp").
+    Reading a request as a change where it was none only makes the agent propose again.
+
+    >>> db = {"orders": {"#W1": {}, "#W2": {}}}
+    >>> pay = {"order_id": "#W1", "payment_method_id": "gift_1234"}
+    >>> [asks_change(t, pay, None, db) for t in ("Could the refund go to my card instead?",
+    ...     "How long will the refund take?", "I'd rather use my card.")]
+    [True, False, True]
+    >>> [asks_change(t, {"order_id": "#W1"}, None, db) for t in (
+    ...     "Rather than a label, send a courier.", "Cancel #W2 instead.")]
+    [False, True]
+    """
+    said = normalize_text(text)
+    if not _CHANGE_ASKED.search(said):
+        return False
+    tables = [t for t in (db or {}).values() if isinstance(t, Mapping)]
+
+    def other_said(value: Any) -> bool:  # another key of the table that holds ``value``
+        held = [t for t in tables if isinstance(value, str) and value in t]
+        return any(k != value and says(said, k) for t in held for k in t if isinstance(k, str))
+
+    return any(
+        name not in (named_by or {})
+        and (other_said(value) or not (isinstance(value, str) and any(value in t for t in tables)))
+        for name, value in args.items()
+        if argument_values(value)
+    )
+
+
+# A question that asks for more besides a proposal: "Should I also return ...?", "... too?".
+_ALSO = re.compile(r"\b(?:also|too|as well|in addition|additionally)\b")
+
+
+def _aside_declined(earlier: list[Message], reply: int, call: Call, verbs: Any) -> bool:
+    """Whether the user's message ``earlier[reply]`` is only a "no" or a closing
+    (:func:`~eigendsl.support.replies.declines_aside`) to a question of the agent's that
+    closes ("Anything else before I submit it?") or asks for more ("Should I also return the
+    Sweater?", another offer) and does not propose ``call`` itself."""
+    answered = _answered(earlier[:reply])
+    if answered is None or not declines_aside(earlier[reply].content):
+        return False
+    text = normalize_text(answered.content)
+    asks_more = bool(_CLOSING_QUESTION.search(text) or _ALSO.search(text))
+    return (asks_more or _offers_other(answered.content, call.tool, verbs)) and not _proposes(
+        answered, call.tool, call.args, verbs, (), None, call.named_by
+    )
 
 
 def _asks_consent(text: str) -> bool:

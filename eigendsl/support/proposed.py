@@ -12,9 +12,10 @@ from typing import Any
 
 from eigendsl.support.identity import argument_values, names_other
 from eigendsl.support.left_alone import negation_reaches
-from eigendsl.support.naming import naming_sentences
+from eigendsl.support.listing import ing_forms
+from eigendsl.support.naming import held_rows, naming_records, naming_sentences
 from eigendsl.support.numerals import normalize_text
-from eigendsl.support.saying import _as_word, says, sentences, verb_forms
+from eigendsl.support.saying import _as_word, says, sentences, verb_forms, words
 
 # Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
 # to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
@@ -30,6 +31,24 @@ _NEGATED = re.compile(
 _RULE_NOUN = re.compile(
     r"\s+(?:policy|policies|window|windows|period|deadline|rules?|terms|conditions|eligibility"
     r"|guidelines?)\b"
+)
+
+
+# A sentence whose subject is a rule ("Our return policy covers ...", "The return window for ...
+# is still open", "Our exchange policy lets you swap ..."): it states the rule, and the write's
+# words in it ("with the refund of 193.99 to ...") propose nothing, unless the agent says it
+# will act ("Our policy covers it, so I'll return ...").
+_RULE_SUBJECT = re.compile(
+    r"\W*(?:(?:our|the|your|this|that|its|their)\s+)?(?:[\w-]+\s+){0,2}?(?:policy|policies"
+    r"|window|windows|period|rules?|terms|conditions|guidelines?)\b"
+)
+_AGENT = re.compile(r"\b(?:i|we)\b")
+
+
+# Before a write's verb in "-ing", what makes it a deed in progress: "i am returning", "we're
+# refunding"; not negated ("i'm not returning"), nor "i'm going to be returning" looked up.
+_PROGRESSIVE = re.compile(
+    r"(?:\b(?:i|we)\s+(?:am|are)|\b(?:i'm|we're))\s+(?:(?:now|also|just|then|currently)\s+)?$"
 )
 
 
@@ -176,7 +195,10 @@ def offered(proposal: str, action: str) -> bool:
     """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
     "changes", but a past form not as a deed done, "was shipped") once neither negated nor set
     aside ("instead of a cancellation") nor looked up, in its clause, nor as the noun of a rule
-    ("the return policy", "the return window": :data:`_RULE_NOUN`).
+    ("the return policy", "the return window": :data:`_RULE_NOUN`); its "-ing" form only as a
+    deed in progress or a heading ("I am returning ...", "Returning: ..."), nor in a sentence whose
+    subject is a rule and where the agent does not say it acts ("Our return policy covers #W1,
+    with the refund to gift_1": :data:`_RULE_SUBJECT`).
 
     >>> [offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
     ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
@@ -185,8 +207,22 @@ def offered(proposal: str, action: str) -> bool:
     ...     "i'll hold #w1 rather than process a cancellation. ok?", "shall i go ahead with "
     ...     "the cancellation of #w1?", "instead of a cancellation, i'll hold #w1.")]
     [False, False, True, False]
+    >>> [offered(t, "return") for t in ("i am returning the lamp. ok?", "- returning: the lamp",
+    ...     "i'm not returning it.", "the returning items")]
+    [True, True, False, False]
+    >>> [offered(t, "refund") for t in ("our return policy covers #w1, with the refund to "
+    ...     "gift_1. ok?", "our return policy covers #w1, so i'll refund it to gift_1. ok?")]
+    [False, True]
     """
     action = normalize_text(action)
+    for form in ing_forms(action):
+        # "-ing" only as a deed in progress ("i am returning ...") or a heading ("returning: ...")
+        for found in _as_word(form).finditer(proposal):
+            clause = re.split(r"[.!?;:,(\n]", proposal[: found.start()])[-1]
+            if _PROGRESSIVE.search(clause) or (
+                not clause.strip(" \t*_-") and re.match(r"[\s*_]*:", proposal[found.end() :])
+            ):
+                return True
     for form in verb_forms(action):
         for found in _as_word(form).finditer(proposal):
             clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
@@ -195,9 +231,77 @@ def offered(proposal: str, action: str) -> bool:
                 continue
             if _RULE_NOUN.match(proposal, found.end()):
                 continue
+            if _RULE_SUBJECT.match(sentence) and not _AGENT.search(sentence):
+                continue  # "our return policy covers ..., with the refund of ..."
             negated = _NEGATED.search(clause)
             if negated and negation_reaches(clause[negated.end("word") :]):
                 continue
             if not _LOOKED_UP.search(sentence):
+                return True
+    return False
+
+
+# In a turn that names the write, what says it is done another way than proposed before ("...
+# with the refund to your credit card instead").
+_ANOTHER_WAY = re.compile(r"\b(?:instead|rather than|in place of)\b")
+# An id of a payment method or an account's record: "gift_6690", "card_9915", "paypal_2637".
+_METHOD_ID = re.compile(r"[a-z]+_\d{3,}")
+
+
+def other_version(
+    text: str,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any = (),
+    db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
+) -> bool:
+    """Whether an agent's turn ``text``, which does not propose the write ``tool`` with ``args``
+    (:func:`unproposed`), proposes another version of it: it says what the write does
+    (:func:`offered`) and says it as a change ("... to your credit card instead"), or says
+    another value of an argument's kind (another payment method's id, another order's), or names
+    in words (``named_by``, :func:`~eigendsl.support.naming.naming_sentences`) some of the
+    records a parameter carries but not all ("I'll return just the Lamp (matte black) then"), or
+    another record of the rows the call names (another item of the order). A yes after it
+    answers that version, not a proposal of ``args`` before it. A turn that only says the
+    write's verb ("The refund takes a week. So shall I go ahead?") is none.
+
+    >>> args = {"order_id": "#W1", "payment_method_id": "gift_1234"}
+    >>> [other_version(t, "refund_order", args) for t in (
+    ...     "I'll refund order #W1 to your credit card instead. Ok?",
+    ...     "Shall I refund it to card_9915?", "The refund takes a week. Shall I go ahead?",
+    ...     "I'll look at order #W2. Ok?")]
+    [True, True, False, False]
+    """
+    proposal = normalize_text(text).replace("\u2019", "'")
+    actions = [normalize_text(a) for a in write_actions(tool, verbs)]
+    if not any(offered(proposal, action) for action in actions):
+        return False
+    if _ANOTHER_WAY.search(proposal):
+        return True
+    dbs = [d for d in (db, initial) if d]
+    said_words = {w.lower() for w in words(proposal)}
+    for name, value in args.items():
+        values = [v for v in argument_values(value) if isinstance(v, str)]
+        naming = (named_by or {}).get(name)
+        if naming is not None:
+            named = [bool(naming_sentences(text, v, naming, dbs, args, actions)) for v in values]
+            if any(named) and not all(named):
+                return True
+            if held_rows(naming, dbs, args) and any(
+                naming_sentences(text, other, naming, dbs, args, actions)
+                for other in naming_records(naming, dbs, args).keys() - set(values)
+            ):
+                return True
+            continue
+        for v in values:
+            if says(proposal, v):
+                continue
+            own = v.lower()
+            if names_other(proposal, v, db) or (
+                _METHOD_ID.fullmatch(own)
+                and any(_METHOD_ID.fullmatch(w) and w != own for w in said_words)
+            ):
                 return True
     return False

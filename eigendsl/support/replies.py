@@ -142,3 +142,35 @@ def _backs_out(text: str, actions: Any) -> bool:
     its verb not one of ``actions``, the words that name the write proposed."""
     named = {normalize_text(action) for action in actions}
     return any(verb not in named for verb in _BACK_OUT.findall(text))
+
+
+# In a "no" to another question, what would make it more than that: a word that stops, holds or
+# changes the write ("No, cancel it", "No, wait", "No, keep the lamp instead").
+_STOPS = re.compile(
+    r"(?<!\w)(?:cancel|stop|forget|scrap|scratch|drop|abort|undo|hold|wait|keep|instead|rather"
+    r"|change|changed|switch|actually|but)(?!\w)"
+)
+
+
+def declines_aside(reply: str) -> bool:
+    """Whether a user's message is no more than a "no" or a closing ("No, just the two.", "No,
+    that's all.", "No thanks."): an answer to another question ("Should I also return the
+    Sweater?", "Anything else before I submit it?") that leaves a yes the user gave before it as
+    it was; not one that says more no ("No, don't submit it", "No, wait") or changes the write.
+
+    >>> [declines_aside(r) for r in ("No, just the two.", "No, that's all.", "No thanks.",
+    ...     "No, don't submit it.", "No, wait.", "Yes.", "I'd like the tracking number.")]
+    [True, True, True, False, False, False, False]
+    """
+    text = str(reply).lower().replace("\u2019", "'").strip()
+    rest = _CLOSING_REPLY.sub(" ", text)
+    said_no = re.match(r"\W*(?:no|nope|nah)(?!\w)", rest)
+    if said_no is None and rest == text:
+        return False  # neither a "no" nor a closing
+    rest = rest[said_no.end() :] if said_no else rest
+    return not (
+        _DENIAL.search(rest)
+        or _backs_out(rest, ())
+        or _STOPS.search(rest)
+        or _AFFIRMATIVE.search(rest)
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from eigendsl.support.left_alone import left_for_turn, only_listed
+from eigendsl.support.left_alone import left_for_turn, only_listed, ruled_out_after
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.saying import _as_word
 
@@ -32,6 +32,12 @@ _UNNAMED = re.compile(
     r"\b(?:(?:one|two|some|either)\s+of\s+(?:them|these|those|the\s+(?:two|three|four|items?))"
     r"|the\s+(?:first|second|third|fourth|last|other|latter|former)(?:\s+(?:one|item|product))?)\b"
 )
+
+
+# A record said by a pronoun ("The Speaker? I'm afraid it is final sale.", "..., so it's past the
+# window"): the record named last before it, for what follows it only ("it is final sale", "it
+# won't be returned"); not "that" or "this", which may be of anything said.
+_PRONOUN = re.compile(r"\b(?:it|that one|this one)\b")
 
 
 def _short_words(records: Mapping[str, frozenset[tuple[str, str]]], head: str) -> dict[str, str]:
@@ -81,18 +87,27 @@ def left_by_short_name(
     (set(), [{''}])
     """
     short = _short_words(records, head)
-    full = {said for v in records.values() for part, said in v if part == head}
+    names: dict[str, set[str]] = {}
+    for key, values in records.items():
+        for part, name in values:
+            if part == head:
+                names.setdefault(name, set()).add(key)
+    full = set(names)
+    # the record a pronoun stands for: the one named last before it, in the turn
+    last = UNKNOWN
     dropped: set[str] = set()
     only: list[set[str]] = []
     for sentence in said:
         text = normalize_text(sentence).replace("\u2019", "'")
+        pronouns = {found.start() for found in _PRONOUN.finditer(text)}
         spans = sorted(
             {
                 (found.start(), found.end(), short.get(word))
                 for word in [*short, *full]
                 for found in _as_word(word).finditer(text)
             }
-            | {(found.start(), found.end(), UNKNOWN) for found in _UNNAMED.finditer(text)},
+            | {(found.start(), found.end(), UNKNOWN) for found in _UNNAMED.finditer(text)}
+            | {(found.start(), found.end(), UNKNOWN) for found in _PRONOUN.finditer(text)},
             key=lambda s: (s[0], -s[1]),
         )
         # a short name inside a longer one is part of that one ("lamp" of "desk lamp")
@@ -102,11 +117,25 @@ def left_by_short_name(
             if not any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)
         ]
         where = [(start, end) for start, end, _ in spans]
-        keys = [key for _, _, key in spans]
+        keys: list[str | None] = []
+        for start, end, span_key in spans:
+            if start in pronouns:
+                span_key = last  # what follows the pronoun is said of the record named before it
+            elif span_key is None:
+                fits = names.get(text[start:end], set())
+                last = next(iter(fits)) if len(fits) == 1 else UNKNOWN
+            elif span_key != UNKNOWN:
+                last = span_key
+            keys.append(span_key)
+        ruled = ruled_out_after(text, where, tuple(actions))
         # a full name (key None) reads as it always did, in naming.py; it is kept here only so
         # that a list it is in reads as one ("the lamp and the Speaker (teal) are final sale")
-        left = [keys[i] for i in left_for_turn(text, where, tuple(actions))]
-        listed = [keys[i] for i in only_listed(text, where)]
+        left = [
+            keys[i]
+            for i in left_for_turn(text, where, tuple(actions))
+            if where[i][0] not in pronouns or i in ruled
+        ]
+        listed = [keys[i] for i in only_listed(text, where) if where[i][0] not in pronouns]
         dropped |= {key for key in left if key is not None}
         only.append({key for key in listed if key is not None})
     return dropped, only
