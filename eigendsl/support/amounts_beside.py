@@ -30,6 +30,13 @@ _RANGE_TO = re.compile(r"\s+(?:to|→|->)\s+(?:[$€£¥]\s?|usd\s?)?")
 # range of its end).
 _ARROW = re.compile(r"\s*(?:-+>|→|⟶|=>)\s*(?P<sign>(?:[$€£¥]\s?|usd\s?)?)")
 _LABEL = re.compile(r"(?::\s*|\s*)(?:[$€£¥]\s?|usd\s?)?$")
+# A total told before and "now" is that range too ("Order total: $365.40, now $347.50", "order
+# total was 365.4 (now 347.5)"), but only where a total labels its start: "your balance was 350.0,
+# now 450.99" is read as written.
+_NOW = re.compile(r"\s*(?:,\s*|\(\s*|\s)now\s+(?:at\s+)?(?P<sign>(?:[$€£¥]\s?|usd\s?)?)")
+_TOTAL_LABEL = re.compile(
+    r"(?<=\btotal)(?::\s*|\s+(?:is|was)\s+|\s*)(?P<sign>(?:[$€£¥]\s?|usd\s?)?)$"
+)
 
 
 def _names_of(record: Any, key: str = "names") -> list[str]:
@@ -131,12 +138,19 @@ def _ranges_read(content: str) -> str:
     'total from 365.4 to 347.5 -> 300.0'
     >>> _ranges_read("total: usd 365.4 => usd 347.5; 1 -> 2 items")
     'total from usd 365.4 to usd 347.5; 1 -> 2 items'
+    >>> _ranges_read("order total: $365.40, now $347.50; balance was 350.0, now 450.99")
+    'order total from $365.40 to $347.50; balance was 350.0, now 450.99'
+    >>> _ranges_read("your order total was 365.4 (now at 347.5)")
+    'your order total from 365.4 to 347.5)'
     """
     said = _amounts_said(content)
     pieces, done = [], 0
 
     def joined(index: int) -> re.Match[str] | None:
         between = (content, said[index].end, said[index + 1].start)
+        now = _NOW.fullmatch(*between)
+        if now and _TOTAL_LABEL.search(content, 0, said[index].start):
+            return now
         return _ARROW.fullmatch(*between) or _RANGE_TO.fullmatch(*between)
 
     for index in range(len(said) - 1):
@@ -144,12 +158,17 @@ def _ranges_read(content: str) -> str:
         join = joined(index)
         if not join or index and joined(index - 1):
             continue
-        arrow = join.re is _ARROW
+        arrow = join.re is not _RANGE_TO
         word = _RANGE_FROM.search(content, max(0, start.start - 12), start.start)
         if word or arrow:
             label = _LABEL.search(content, done, word.start() if word else start.start)
+            if join.re is _NOW:
+                # "total was 365.4, now 347.5": the "was" gives way to the range's "from" too
+                label = _TOTAL_LABEL.search(content, done, start.start)
             left = label.start() if label else start.start
             sign = "" if word else content[left : start.start].lstrip(": \t")
+            if join.re is _NOW and label:
+                sign = label.group("sign")
             pieces += [content[done:left], " " if word else " from " + sign]
             done = word.start() if word else start.start
         if arrow:
@@ -205,13 +224,26 @@ def _nearest_is_own(
 ) -> bool:
     """Whether the name nearest the amount in its stretch is its own: another value's name
     inside one of its own ("new order total") or right before one ("the original order
-    total") or after ("the Commuter Backpack total") is none."""
-    mine = _spans(content, left, right, own, hole)
+    total") or after ("the Commuter Backpack total") is none, and so is a name of its own inside
+    a longer one of another value ("credit" in "credit card").
+
+    >>> way = [{"value": 18.0, "names": ["credit"]}, {"value": 19.0, "names": ["credit card"]}]
+    >>> [beside(t, 18.0, way) for t in ("18.0 to your credit card", "18.0 credited as a credit")]
+    [False, True]
+    """
+    found = _spans(content, left, right, others, hole)
+    # a name of its own inside a longer name of another value is none: "credit" (a refund's)
+    # inside "credit card" (a payment's), "order total" inside "order total is now"
+    mine = [
+        (a, b)
+        for a, b in _spans(content, left, right, own, hole)
+        if not any(x <= a and b <= y and y - x > b - a for x, y in found)
+    ]
     if not mine:
         return False
     theirs = [
         (a, b)
-        for a, b in _spans(content, left, right, others, hole)
+        for a, b in found
         if not any(x <= a and b <= y or 0 <= x - b <= 1 or 0 <= a - y <= 1 for x, y in mine)
     ]
 

@@ -5,7 +5,7 @@ NAME = 'gift_card_balance_reported'
 PARAMS = ('user_id', 'balance')
 
 def verify(trace):
-    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:833)."""
+    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:840)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -16,11 +16,11 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:834:9: use identify_first'
+    'retail/checks/tasks.chk:841:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:835:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:842:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:836:5: require db == initial'
+    'retail/checks/tasks.chk:843:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -34,8 +34,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 836, 5, _vals))
-    'retail/checks/tasks.chk:837:5: require called get_user_details(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 843, 5, _vals))
+    'retail/checks/tasks.chk:844:5: require called get_user_details(user_id=user_id)'
     try:
         _v = rt.called(calls, 'get_user_details', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -48,8 +48,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 837, 5, _vals))
-    'retail/checks/tasks.chk:838:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 844, 5, _vals))
+    'retail/checks/tasks.chk:845:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _r = 0
@@ -63,8 +63,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 838, 5, _vals))
-    'retail/checks/tasks.chk:839:5: require said balance'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 845, 5, _vals))
+    'retail/checks/tasks.chk:846:5: require said balance'
     try:
         _v = rt.said(trace, 'assistant', p_balance)
         _ok = bool(_v)
@@ -77,8 +77,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 839, 5, _vals))
-    'retail/checks/tasks.chk:840:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
+        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 846, 5, _vals))
+    'retail/checks/tasks.chk:847:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
     _raised = False
     try:
         _v = any((any((round(v_n_3, 2) != round(p_balance, 2) for v_n_3 in rt.elements(rt.amounts(v_m_2['content'])))) for v_m_2 in rt.elements(messages) if v_m_2['role'] == 'assistant'))
@@ -93,8 +93,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 840, 5, _vals))
-    'retail/checks/tasks.chk:846:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 847, 5, _vals))
+    'retail/checks/tasks.chk:853:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"'
     _raised = False
     try:
         _v = any((any((v_p_5 != 100 for v_p_5 in rt.elements(rt.percentages(v_m_4['content'])))) for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'assistant'))
@@ -109,8 +109,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave', 'retail/checks/tasks.chk', 846, 5, _vals))
-    'retail/checks/tasks.chk:848:5: forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave', 'retail/checks/tasks.chk', 853, 5, _vals))
+    'retail/checks/tasks.chk:855:5: forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"'
     _raised = False
     try:
         _v = any((len(rt.vague_money(v_m_6['content'])) > 0 for v_m_6 in rt.elements(messages) if v_m_6['role'] == 'assistant'))
@@ -125,8 +125,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave", 'retail/checks/tasks.chk', 848, 5, _vals))
-    'retail/checks/tasks.chk:851:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave", 'retail/checks/tasks.chk', 855, 5, _vals))
+    'retail/checks/tasks.chk:858:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"'
     _raised = False
     try:
         _v = any((any((rt.contains(rt.text_of(v_w_8).lower(), 'gift_') and (not any((rt.text_of(v_p_9['id']).lower() == rt.text_of(v_w_8).lower() for v_p_9 in rt.elements(rt.row(initial['users'], p_user_id, 'users')['payment_methods'])))) for v_w_8 in rt.elements(rt.words(v_m_7['content'])))) for v_m_7 in rt.elements(messages) if v_m_7['role'] == 'assistant'))
@@ -141,8 +141,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"', _why if _raised else "the agent named a gift card that is not the customer's", 'retail/checks/tasks.chk', 851, 5, _vals))
-    'retail/checks/tasks.chk:855:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"', _why if _raised else "the agent named a gift card that is not the customer's", 'retail/checks/tasks.chk', 858, 5, _vals))
+    'retail/checks/tasks.chk:862:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -155,5 +155,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 855, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 862, 5, _vals))
     return rt.finish('gift_card_balance_reported', _hard, 13, _soft, 0.0, _failures)

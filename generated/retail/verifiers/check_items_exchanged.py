@@ -5,7 +5,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:660)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:667)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -65,7 +65,7 @@ def verify(trace):
     except Exception as _e:
         v_charge_told_95 = rt.let_failed(_e)
     try:
-        v_method_appositions_97 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'the paypal account you paid with', 'the paypal account you paid from', 'the paypal account you used', 'as you requested', 'as requested', 'as you asked']
+        v_method_appositions_97 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'the paypal account you paid with', 'the paypal account you paid from', 'the paypal account you used', 'the credit card you paid with', 'the credit card you used', 'the gift card you paid with', 'the gift card you used', 'as you requested', 'as requested', 'as you asked']
     except Exception as _e:
         v_method_appositions_97 = rt.let_failed(_e)
     try:
@@ -104,15 +104,15 @@ def verify(trace):
         v_owed_by_customer_123 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice', 'sufficient', 'have enough', 'keep enough', 'cover the', 'cover it']
     except Exception as _e:
         v_owed_by_customer_123 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:661:9: use identify_first'
+    'retail/checks/tasks.chk:668:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:662:9: use confirm_each_write'
+    'retail/checks/tasks.chk:669:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:663:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:670:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:664:9: use read_order_before_change'
+    'retail/checks/tasks.chk:671:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:665:5: require db == gold'
+    'retail/checks/tasks.chk:672:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -126,8 +126,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 665, 5, _vals))
-    'retail/checks/tasks.chk:666:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 672, 5, _vals))
+    'retail/checks/tasks.chk:673:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -140,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 666, 5, _vals))
-    'retail/checks/tasks.chk:667:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 673, 5, _vals))
+    'retail/checks/tasks.chk:674:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -155,8 +155,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 667, 5, _vals))
-    'retail/checks/tasks.chk:668:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 674, 5, _vals))
+    'retail/checks/tasks.chk:675:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -170,8 +170,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 668, 5, _vals))
-    'retail/checks/tasks.chk:669:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 675, 5, _vals))
+    'retail/checks/tasks.chk:676:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -185,8 +185,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 669, 5, _vals))
-    'retail/checks/tasks.chk:670:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:677:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -199,8 +199,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 670, 5, _vals))
-    'retail/checks/tasks.chk:671:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 677, 5, _vals))
+    'retail/checks/tasks.chk:678:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -213,8 +213,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 671, 5, _vals))
-    'retail/checks/tasks.chk:672:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 678, 5, _vals))
+    'retail/checks/tasks.chk:679:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -227,8 +227,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 672, 5, _vals))
-    'retail/checks/tasks.chk:673:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 679, 5, _vals))
+    'retail/checks/tasks.chk:680:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -242,8 +242,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 673, 5, _vals))
-    'retail/checks/tasks.chk:677:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 680, 5, _vals))
+    'retail/checks/tasks.chk:684:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -258,19 +258,19 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 677, 5, _vals))
-    'retail/checks/tasks.chk:681:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 684, 5, _vals))
+    'retail/checks/tasks.chk:688:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
     try:
         v_new_total_3 = round(sum((v_i_2['price'] for v_i_2 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) + p_difference, 2)
     except Exception as _e:
         v_new_total_3 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:682:9: use amounts_told([abs(difference), difference, new_total])'
+    'retail/checks/tasks.chk:689:9: use amounts_told([abs(difference), difference, new_total])'
     try:
         v_outcomes_4 = [abs(p_difference), p_difference, rt.let_value(v_new_total_3)]
     except Exception as _e:
         v_outcomes_4 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:682', v_outcomes_4, ('outcomes = [abs(difference), difference, new_total]',), '')
-    'retail/checks/tasks.chk:687:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:689', v_outcomes_4, ('outcomes = [abs(difference), difference, new_total]',), '')
+    'retail/checks/tasks.chk:694:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_7, 2) == round(rt.let_value(v_new_total_3), 2) for v_n_7 in rt.elements(rt.amounts(v_t_6)))) and (not rt.beside(v_t_6, rt.let_value(v_new_total_3), [{'value': rt.let_value(v_new_total_3), 'names': rt.let_value(v_new_total_names_8), 'refused': rt.let_value(v_money_moved_11)}])) for v_t_6 in rt.elements(rt.sentences(v_m_5['content'])))) for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'assistant'))
@@ -285,8 +285,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 687, 5, _vals))
-    'retail/checks/tasks.chk:691:9: use total_direction(round(new_total - difference, 2), new_total)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 694, 5, _vals))
+    'retail/checks/tasks.chk:698:9: use total_direction(round(new_total - difference, 2), new_total)'
     try:
         v_old_total_12 = round(rt.let_value(v_new_total_3) - p_difference, 2)
     except Exception as _e:
@@ -295,14 +295,14 @@ def verify(trace):
         v_new_total_13 = rt.let_value(v_new_total_3)
     except Exception as _e:
         v_new_total_13 = rt.let_failed(_e)
-    _hard, _soft = block_total_direction(trace, _failures, _hard, _soft, 'block total_direction, used at retail/checks/tasks.chk:691', v_old_total_12, v_new_total_13, ('old_total = round(new_total - difference, 2)', ''), '')
-    'retail/checks/tasks.chk:692:9: use shares_told("exchange_delivered_order_items")'
+    _hard, _soft = block_total_direction(trace, _failures, _hard, _soft, 'block total_direction, used at retail/checks/tasks.chk:698', v_old_total_12, v_new_total_13, ('old_total = round(new_total - difference, 2)', ''), '')
+    'retail/checks/tasks.chk:699:9: use shares_told("exchange_delivered_order_items")'
     try:
         v_write_14 = 'exchange_delivered_order_items'
     except Exception as _e:
         v_write_14 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:692', v_write_14, ('write = "exchange_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:695:9: use destination_told("exchange_delivered_order_items", order_id, [payment_method_id] if difference != 0 else [])'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:699', v_write_14, ('write = "exchange_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:702:9: use destination_told("exchange_delivered_order_items", order_id, [payment_method_id] if difference != 0 else [])'
     try:
         v_write_15 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -315,8 +315,8 @@ def verify(trace):
         v_to_17 = [p_payment_method_id] if p_difference != 0 else []
     except Exception as _e:
         v_to_17 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:695', v_write_15, v_order_id_16, v_to_17, ('write = "exchange_delivered_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
-    'retail/checks/tasks.chk:696:9: use paid_once("exchange_delivered_order_items", [abs(difference)] if difference != 0 else [], again_words)'
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:702', v_write_15, v_order_id_16, v_to_17, ('write = "exchange_delivered_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
+    'retail/checks/tasks.chk:703:9: use paid_once("exchange_delivered_order_items", [abs(difference)] if difference != 0 else [], again_words)'
     try:
         v_write_18 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -329,13 +329,13 @@ def verify(trace):
         v_again_20 = rt.let_value(v_again_words_21)
     except Exception as _e:
         v_again_20 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:696', v_write_18, v_outcomes_19, v_again_20, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
-    'retail/checks/tasks.chk:700:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:703', v_write_18, v_outcomes_19, v_again_20, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
+    'retail/checks/tasks.chk:707:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_23 = rt.row(db['products'], rt.found(rt.first((v_i_22 for v_i_22 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_22['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_23 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:701:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:708:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_29), 2) == round(v_a_24['price'] - v_b_25['price'], 2) for v_n_29 in rt.elements(rt.amounts(v_m_28['content'])))) for v_m_28 in rt.elements(messages) if v_m_28['role'] == 'assistant')) for v_b_25 in rt.elements(rt.let_value(v_variants_23)) if (v_a_24['price'] > v_b_25['price'] and round(v_a_24['price'] - v_b_25['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_27, round(v_a_24['price'] - v_b_25['price'], 2)) for v_o_27 in rt.elements(v_v_26['options']))) for v_v_26 in rt.elements(rt.let_value(v_variants_23))))))) for v_a_24 in rt.elements(rt.let_value(v_variants_23))))
@@ -350,13 +350,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 701, 5, _vals))
-    'retail/checks/tasks.chk:709:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 708, 5, _vals))
+    'retail/checks/tasks.chk:716:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
         v_named_40 = [{'value': v_i_30['price'], 'names': [v_i_30['item_id'], v_i_30['name']] + [v_w_31 for v_w_31 in rt.elements(rt.words(v_i_30['name'])) if len(v_w_31) > 3] + [v_o_32 for v_o_32 in rt.elements(v_i_30['options'])] + list(v_i_30['options'])} for v_i_30 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_33['price'] for v_i_33 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_34) + rt.let_value(v_total_before_35)}] + [{'value': rt.item(rt.let_value(v_variants_23), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_36) + [v_o_37 for v_o_37 in rt.elements(rt.item(rt.let_value(v_variants_23), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_38 for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_38['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_39)}, {'value': rt.let_value(v_new_total_3), 'names': rt.let_value(v_new_total_names_8)}]
     except Exception as _e:
         v_named_40 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:718:9: use recapped_before("exchange_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+    'retail/checks/tasks.chk:725:9: use recapped_before("exchange_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
         v_write_41 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -377,8 +377,8 @@ def verify(trace):
         v_named_48 = rt.let_value(v_named_40)
     except Exception as _e:
         v_named_48 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:718', v_write_41, v_values_42, v_outcomes_45, v_recaps_46, v_named_48, ('write = "exchange_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:721:9: use outcome_told("exchange_delivered_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:725', v_write_41, v_values_42, v_outcomes_45, v_recaps_46, v_named_48, ('write = "exchange_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:728:9: use outcome_told("exchange_delivered_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
         v_write_49 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -399,8 +399,8 @@ def verify(trace):
         v_named_55 = rt.let_value(v_named_40)
     except Exception as _e:
         v_named_55 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:721', v_write_49, v_outcomes_50, v_values_51, v_words_54, v_named_55, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:734:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:728', v_write_49, v_outcomes_50, v_values_51, v_words_54, v_named_55, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:741:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
         v_difference_56 = p_difference
     except Exception as _e:
@@ -421,33 +421,33 @@ def verify(trace):
         v_old_price_66 = rt.found(rt.first((v_i_67 for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_67['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
         v_old_price_66 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:734', v_difference_56, v_new_options_57, v_old_options_61, v_new_price_65, v_old_price_66, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
-    'retail/checks/tasks.chk:739:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:741', v_difference_56, v_new_options_57, v_old_options_61, v_new_price_65, v_old_price_66, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:746:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_68 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_68 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:740:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:747:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_69 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_69 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:741:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    'retail/checks/tasks.chk:748:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
         v_charged_70 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
         v_charged_70 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:742:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    'retail/checks/tasks.chk:749:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
         v_refunded_71 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
         v_refunded_71 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:743:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    'retail/checks/tasks.chk:750:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
         v_negations_72 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
         v_negations_72 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:744:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:751:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_73['content'], abs(p_difference)) and any((rt.text_says(v_m_73['content'], v_w_74) for v_w_74 in rt.elements(rt.let_value(v_charges_68))))) and (not any((rt.text_says(v_m_73['content'], v_w_75) for v_w_75 in rt.elements(rt.let_value(v_refunds_69))))) or any((any((rt.text_says(v_t_76, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_charged_70)))) and (not any((rt.text_says(v_t_76, v_w_79) for v_w_79 in rt.elements(rt.let_value(v_refunded_71) + rt.let_value(v_negations_72))))) for v_t_76 in rt.elements(rt.sentences(v_m_73['content'])) if (rt.text_says(v_t_76, abs(p_difference)) or rt.text_says(v_t_76, 'difference')) or any((v_c_77['position'] < v_m_73['position'] for v_c_77 in rt.elements(calls) if v_c_77['tool'] == 'exchange_delivered_order_items' and v_c_77['ok'])))) for v_m_73 in rt.elements(messages) if v_m_73['role'] == 'assistant'))
@@ -462,8 +462,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 744, 5, _vals))
-    'retail/checks/tasks.chk:750:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 751, 5, _vals))
+    'retail/checks/tasks.chk:757:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any((((rt.text_says(v_m_80['content'], p_difference) and any((rt.text_says(v_m_80['content'], v_w_81) for v_w_81 in rt.elements(rt.let_value(v_refunds_69))))) and (not any((rt.text_says(v_m_80['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_charges_68))))) or any((any((rt.text_says(v_t_83, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_refunded_71)))) and (not any((rt.text_says(v_t_83, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_charged_70) + rt.let_value(v_negations_72))))) for v_t_83 in rt.elements(rt.sentences(v_m_80['content'])) if rt.text_says(v_t_83, p_difference) or rt.text_says(v_t_83, 'difference')))) or any((any((rt.text_says(v_t_86, v_w_88) for v_w_88 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_86, v_w_89) for v_w_89 in rt.elements(rt.let_value(v_charged_70) + rt.let_value(v_negations_72))))) for v_t_86 in rt.elements(rt.sentences(v_m_80['content'])) if any((v_c_87['position'] < v_m_80['position'] for v_c_87 in rt.elements(calls) if v_c_87['tool'] == 'exchange_delivered_order_items' and v_c_87['ok'])))) for v_m_80 in rt.elements(messages) if v_m_80['role'] == 'assistant'))
@@ -478,8 +478,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 750, 5, _vals))
-    'retail/checks/tasks.chk:763:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 757, 5, _vals))
+    'retail/checks/tasks.chk:770:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
         _v = p_difference < 0 and any((any(((rt.text_says(v_t_91, abs(p_difference)) and (not rt.text_says(v_t_91, p_difference))) and rt.contains(rt.text_of(v_t_91).lower(), '+') for v_t_91 in rt.elements(rt.sentences(v_m_90['content'])))) for v_m_90 in rt.elements(messages) if v_m_90['role'] == 'assistant'))
@@ -494,8 +494,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 763, 5, _vals))
-    'retail/checks/tasks.chk:766:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 770, 5, _vals))
+    'retail/checks/tasks.chk:773:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
         _v = any((not (any((rt.text_says(v_m_92['content'], v_w_94) and (not any((rt.text_says(v_m_92['content'], p_payment_method_id + ' ' + v_a_96) or rt.text_says(v_m_92['content'], p_payment_method_id + ' (' + v_a_96) for v_a_96 in rt.elements(rt.let_value(v_method_appositions_97)) if rt.text_says(v_a_96, v_w_94)))) for v_w_94 in rt.elements(rt.let_value(v_charge_told_95)))) or rt.contains(rt.text_of(v_m_92['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_92['content'], v_w_98) and (not any((rt.text_says(v_m_92['content'], p_payment_method_id + ' ' + v_a_100) or rt.text_says(v_m_92['content'], p_payment_method_id + ' (' + v_a_100) for v_a_100 in rt.elements(rt.let_value(v_method_appositions_97)) if rt.text_says(v_a_100, v_w_98)))) for v_w_98 in rt.elements(rt.let_value(v_refund_told_99)))) or rt.text_says(v_m_92['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_101, v_w_104) and (not any((len(rt.words(v_w_104)) == 1 and len([v_x_113 for v_x_113 in rt.elements(rt.words(v_t_101)) if rt.text_of(v_x_113).lower() == v_w_104]) <= len([v_x_114 for v_x_114 in rt.elements(rt.words(v_a_108)) if rt.text_of(v_x_114).lower() == v_w_104]) for v_a_108 in rt.elements(rt.let_value(v_told_appositions_112)) if rt.text_says(v_t_101, p_payment_method_id + ' ' + v_a_108) or rt.text_says(v_t_101, p_payment_method_id + ' (' + v_a_108)))) for v_w_104 in rt.elements(rt.let_value(v_toward_customer_106) if p_difference > 0 else rt.let_value(v_from_customer_107)))) and all(((rt.text_of(v_w_115).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_115).lower(), '_') and (len(rt.numbers(v_w_115)) > 0 or rt.member(rt.text_of(v_w_115).lower(), rt.let_value(v_neutral_sentence_116))))) or any((len([v_x_118 for v_x_118 in rt.elements(rt.words(v_t_101)) if rt.text_of(v_x_118).lower() == rt.text_of(v_w_115).lower()]) <= len([v_x_119 for v_x_119 in rt.elements(rt.words(v_a_117)) if rt.text_of(v_x_119).lower() == rt.text_of(v_w_115).lower()]) for v_a_117 in rt.elements(rt.let_value(v_told_appositions_112)) if rt.text_says(v_t_101, p_payment_method_id + ' ' + v_a_117) or rt.text_says(v_t_101, p_payment_method_id + ' (' + v_a_117))) for v_w_115 in rt.elements(rt.words(v_t_101))))) and (not any((any((rt.text_says(v_u_120, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_refund_told_99) + rt.let_value(v_arrived_122) if p_difference > 0 else rt.let_value(v_charge_told_95) + rt.let_value(v_owed_by_customer_123)))) or ((p_difference < 0 and rt.text_says(v_u_120, 'keep')) and rt.text_says(v_u_120, abs(p_difference))) for v_u_120 in rt.elements(rt.sentences(v_m_92['content'])) if v_u_120 != v_t_101))) for v_t_101 in rt.elements(rt.sentences(v_m_92['content'])) if (rt.text_says(v_t_101, abs(p_difference)) and rt.text_says(v_t_101, p_payment_method_id)) and any((rt.text_says(v_t_101, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_neutral_told_103))))))) for v_m_92 in rt.elements(messages) if (v_m_92['role'] == 'assistant' and rt.text_says(v_m_92['content'], abs(p_difference))) and any((v_c_93['position'] < v_m_92['position'] for v_c_93 in rt.elements(calls) if v_c_93['tool'] == 'exchange_delivered_order_items' and v_c_93['ok']))))
@@ -510,5 +510,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 766, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 40, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 773, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 41, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:568)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:575)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -43,15 +43,15 @@ def verify(trace):
         v_refund_words_37 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
         v_refund_words_37 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:569:9: use identify_first'
+    'retail/checks/tasks.chk:576:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:570:9: use confirm_each_write'
+    'retail/checks/tasks.chk:577:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:571:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:578:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:572:9: use read_order_before_change'
+    'retail/checks/tasks.chk:579:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:573:5: require db == gold'
+    'retail/checks/tasks.chk:580:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -65,8 +65,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 573, 5, _vals))
-    'retail/checks/tasks.chk:574:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 580, 5, _vals))
+    'retail/checks/tasks.chk:581:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -79,8 +79,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 574, 5, _vals))
-    'retail/checks/tasks.chk:575:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 581, 5, _vals))
+    'retail/checks/tasks.chk:582:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -94,8 +94,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 575, 5, _vals))
-    'retail/checks/tasks.chk:576:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 582, 5, _vals))
+    'retail/checks/tasks.chk:583:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -109,8 +109,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 576, 5, _vals))
-    'retail/checks/tasks.chk:577:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 583, 5, _vals))
+    'retail/checks/tasks.chk:584:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -124,8 +124,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 577, 5, _vals))
-    'retail/checks/tasks.chk:578:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 584, 5, _vals))
+    'retail/checks/tasks.chk:585:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 578, 5, _vals))
-    'retail/checks/tasks.chk:579:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 585, 5, _vals))
+    'retail/checks/tasks.chk:586:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 579, 5, _vals))
-    'retail/checks/tasks.chk:580:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 586, 5, _vals))
+    'retail/checks/tasks.chk:587:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -167,8 +167,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 580, 5, _vals))
-    'retail/checks/tasks.chk:581:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 587, 5, _vals))
+    'retail/checks/tasks.chk:588:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -181,30 +181,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 581, 5, _vals))
-    'retail/checks/tasks.chk:584:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 588, 5, _vals))
+    'retail/checks/tasks.chk:591:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_3 = round(sum((v_i_2['price'] for v_i_2 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_3 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:585:5: let kept = [round(order_total - refund, 2)] if round(order_total - refund, 2) > 0 else []'
+    'retail/checks/tasks.chk:592:5: let kept = [round(order_total - refund, 2)] if round(order_total - refund, 2) > 0 else []'
     try:
         v_kept_4 = [round(rt.let_value(v_order_total_3) - p_refund, 2)] if round(rt.let_value(v_order_total_3) - p_refund, 2) > 0 else []
     except Exception as _e:
         v_kept_4 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:586:9: use amounts_told([refund] + kept)'
+    'retail/checks/tasks.chk:593:9: use amounts_told([refund] + kept)'
     try:
         v_outcomes_5 = [p_refund] + rt.let_value(v_kept_4)
     except Exception as _e:
         v_outcomes_5 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:586', v_outcomes_5, ('outcomes = [refund] + kept',), '')
-    'retail/checks/tasks.chk:587:9: use shares_told("return_delivered_order_items")'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:593', v_outcomes_5, ('outcomes = [refund] + kept',), '')
+    'retail/checks/tasks.chk:594:9: use shares_told("return_delivered_order_items")'
     try:
         v_write_6 = 'return_delivered_order_items'
     except Exception as _e:
         v_write_6 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:587', v_write_6, ('write = "return_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:589:9: use destination_told("return_delivered_order_items", order_id, [payment_method_id])'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:594', v_write_6, ('write = "return_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:596:9: use destination_told("return_delivered_order_items", order_id, [payment_method_id])'
     try:
         v_write_7 = 'return_delivered_order_items'
     except Exception as _e:
@@ -217,8 +217,8 @@ def verify(trace):
         v_to_9 = [p_payment_method_id]
     except Exception as _e:
         v_to_9 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:589', v_write_7, v_order_id_8, v_to_9, ('write = "return_delivered_order_items"', '', 'to = [payment_method_id]'), '')
-    'retail/checks/tasks.chk:590:9: use paid_once("return_delivered_order_items", [refund], again_words + more_words)'
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:596', v_write_7, v_order_id_8, v_to_9, ('write = "return_delivered_order_items"', '', 'to = [payment_method_id]'), '')
+    'retail/checks/tasks.chk:597:9: use paid_once("return_delivered_order_items", [refund], again_words + more_words)'
     try:
         v_write_10 = 'return_delivered_order_items'
     except Exception as _e:
@@ -231,8 +231,8 @@ def verify(trace):
         v_again_12 = rt.let_value(v_again_words_13) + rt.let_value(v_more_words_14)
     except Exception as _e:
         v_again_12 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:590', v_write_10, v_outcomes_11, v_again_12, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'again = again_words + more_words'), '')
-    'retail/checks/tasks.chk:591:9: use kept_told("return_delivered_order_items", refund, kept)'
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:597', v_write_10, v_outcomes_11, v_again_12, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'again = again_words + more_words'), '')
+    'retail/checks/tasks.chk:598:9: use kept_told("return_delivered_order_items", refund, kept)'
     try:
         v_write_15 = 'return_delivered_order_items'
     except Exception as _e:
@@ -245,13 +245,13 @@ def verify(trace):
         v_kept_17 = rt.let_value(v_kept_4)
     except Exception as _e:
         v_kept_17 = rt.let_failed(_e)
-    _hard, _soft = block_kept_told(trace, _failures, _hard, _soft, 'block kept_told, used at retail/checks/tasks.chk:591', v_write_15, v_refund_16, v_kept_17, ('write = "return_delivered_order_items"', '', ''), '')
-    'retail/checks/tasks.chk:594:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names + ["order"]}] + [{value: k, names: kept_names} for k in kept]'
+    _hard, _soft = block_kept_told(trace, _failures, _hard, _soft, 'block kept_told, used at retail/checks/tasks.chk:598', v_write_15, v_refund_16, v_kept_17, ('write = "return_delivered_order_items"', '', ''), '')
+    'retail/checks/tasks.chk:601:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names + ["order"]}] + [{value: k, names: kept_names} for k in kept]'
     try:
         v_named_24 = [{'value': v_i_18['price'], 'names': [v_i_18['item_id'], v_i_18['name']] + [v_w_19 for v_w_19 in rt.elements(rt.words(v_i_18['name'])) if len(v_w_19) > 3] + [v_o_20 for v_o_20 in rt.elements(v_i_18['options'])] + list(v_i_18['options'])} for v_i_18 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_3), 'names': rt.let_value(v_total_names_21) + ['order']}] + [{'value': v_k_22, 'names': rt.let_value(v_kept_names_23)} for v_k_22 in rt.elements(rt.let_value(v_kept_4))]
     except Exception as _e:
         v_named_24 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:598:9: use recapped_before("return_delivered_order_items", ([i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]) + kept, [refund], recap_words, named)'
+    'retail/checks/tasks.chk:605:9: use recapped_before("return_delivered_order_items", ([i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]) + kept, [refund], recap_words, named)'
     try:
         v_write_25 = 'return_delivered_order_items'
     except Exception as _e:
@@ -272,8 +272,8 @@ def verify(trace):
         v_named_31 = rt.let_value(v_named_24)
     except Exception as _e:
         v_named_31 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:598', v_write_25, v_values_26, v_outcomes_28, v_recaps_29, v_named_31, ('write = "return_delivered_order_items"', 'values = ([i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]) + kept', 'outcomes = [refund]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:601:9: use outcome_told("return_delivered_order_items", [refund], ([i.price for i in initial.orders[order_id].items] + [order_total]) + kept, refund_words + recap_words, named)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:605', v_write_25, v_values_26, v_outcomes_28, v_recaps_29, v_named_31, ('write = "return_delivered_order_items"', 'values = ([i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]) + kept', 'outcomes = [refund]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:608:9: use outcome_told("return_delivered_order_items", [refund], ([i.price for i in initial.orders[order_id].items] + [order_total]) + kept, refund_words + recap_words, named)'
     try:
         v_write_32 = 'return_delivered_order_items'
     except Exception as _e:
@@ -294,8 +294,8 @@ def verify(trace):
         v_named_38 = rt.let_value(v_named_24)
     except Exception as _e:
         v_named_38 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:601', v_write_32, v_outcomes_33, v_values_34, v_words_36, v_named_38, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = ([i.price for i in initial.orders[order_id].items] + [order_total]) + kept', 'words = refund_words + recap_words', ''), '')
-    'retail/checks/tasks.chk:603:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:608', v_write_32, v_outcomes_33, v_values_34, v_words_36, v_named_38, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = ([i.price for i in initial.orders[order_id].items] + [order_total]) + kept', 'words = refund_words + recap_words', ''), '')
+    'retail/checks/tasks.chk:610:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_39['content'], p_refund) and any((rt.text_says(v_m_39['content'], v_w_40) for v_w_40 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_39['content'], v_w_41) for v_w_41 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant'))
@@ -310,5 +310,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 603, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 610, 5, _vals))
     return rt.finish('items_returned', _hard, 31, _soft, 0.0, _failures)

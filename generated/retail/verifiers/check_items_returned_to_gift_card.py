@@ -5,7 +5,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:608)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:615)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -46,15 +46,15 @@ def verify(trace):
         v_refund_words_38 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
         v_refund_words_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:609:9: use identify_first'
+    'retail/checks/tasks.chk:616:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:610:9: use confirm_each_write'
+    'retail/checks/tasks.chk:617:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:611:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:618:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:612:9: use read_order_before_change'
+    'retail/checks/tasks.chk:619:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:613:5: require db == gold'
+    'retail/checks/tasks.chk:620:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -68,8 +68,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 613, 5, _vals))
-    'retail/checks/tasks.chk:614:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 620, 5, _vals))
+    'retail/checks/tasks.chk:621:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -82,8 +82,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 614, 5, _vals))
-    'retail/checks/tasks.chk:615:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 621, 5, _vals))
+    'retail/checks/tasks.chk:622:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -96,8 +96,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 615, 5, _vals))
-    'retail/checks/tasks.chk:617:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 622, 5, _vals))
+    'retail/checks/tasks.chk:624:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -111,8 +111,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 617, 5, _vals))
-    'retail/checks/tasks.chk:618:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 624, 5, _vals))
+    'retail/checks/tasks.chk:625:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -126,8 +126,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 618, 5, _vals))
-    'retail/checks/tasks.chk:619:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 625, 5, _vals))
+    'retail/checks/tasks.chk:626:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -140,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 619, 5, _vals))
-    'retail/checks/tasks.chk:620:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 626, 5, _vals))
+    'retail/checks/tasks.chk:627:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -154,8 +154,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 620, 5, _vals))
-    'retail/checks/tasks.chk:621:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 627, 5, _vals))
+    'retail/checks/tasks.chk:628:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -168,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 621, 5, _vals))
-    'retail/checks/tasks.chk:622:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 628, 5, _vals))
+    'retail/checks/tasks.chk:629:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -182,30 +182,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 622, 5, _vals))
-    'retail/checks/tasks.chk:624:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 629, 5, _vals))
+    'retail/checks/tasks.chk:631:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_3 = round(sum((v_i_2['price'] for v_i_2 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_3 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:625:5: let kept = [round(order_total - refund, 2)] if round(order_total - refund, 2) > 0 else []'
+    'retail/checks/tasks.chk:632:5: let kept = [round(order_total - refund, 2)] if round(order_total - refund, 2) > 0 else []'
     try:
         v_kept_4 = [round(rt.let_value(v_order_total_3) - p_refund, 2)] if round(rt.let_value(v_order_total_3) - p_refund, 2) > 0 else []
     except Exception as _e:
         v_kept_4 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:9: use amounts_told([refund, new_balance] + kept)'
+    'retail/checks/tasks.chk:633:9: use amounts_told([refund, new_balance] + kept)'
     try:
         v_outcomes_5 = [p_refund, p_new_balance] + rt.let_value(v_kept_4)
     except Exception as _e:
         v_outcomes_5 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:626', v_outcomes_5, ('outcomes = [refund, new_balance] + kept',), '')
-    'retail/checks/tasks.chk:627:9: use shares_told("return_delivered_order_items")'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:633', v_outcomes_5, ('outcomes = [refund, new_balance] + kept',), '')
+    'retail/checks/tasks.chk:634:9: use shares_told("return_delivered_order_items")'
     try:
         v_write_6 = 'return_delivered_order_items'
     except Exception as _e:
         v_write_6 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:627', v_write_6, ('write = "return_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:629:9: use destination_told("return_delivered_order_items", order_id, [gift_card_id])'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:634', v_write_6, ('write = "return_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:636:9: use destination_told("return_delivered_order_items", order_id, [gift_card_id])'
     try:
         v_write_7 = 'return_delivered_order_items'
     except Exception as _e:
@@ -218,8 +218,8 @@ def verify(trace):
         v_to_9 = [p_gift_card_id]
     except Exception as _e:
         v_to_9 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:629', v_write_7, v_order_id_8, v_to_9, ('write = "return_delivered_order_items"', '', 'to = [gift_card_id]'), '')
-    'retail/checks/tasks.chk:630:9: use paid_once("return_delivered_order_items", [refund], again_words + more_words)'
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:636', v_write_7, v_order_id_8, v_to_9, ('write = "return_delivered_order_items"', '', 'to = [gift_card_id]'), '')
+    'retail/checks/tasks.chk:637:9: use paid_once("return_delivered_order_items", [refund], again_words + more_words)'
     try:
         v_write_10 = 'return_delivered_order_items'
     except Exception as _e:
@@ -232,8 +232,8 @@ def verify(trace):
         v_again_12 = rt.let_value(v_again_words_13) + rt.let_value(v_more_words_14)
     except Exception as _e:
         v_again_12 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:630', v_write_10, v_outcomes_11, v_again_12, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'again = again_words + more_words'), '')
-    'retail/checks/tasks.chk:631:9: use kept_told("return_delivered_order_items", refund, kept)'
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:637', v_write_10, v_outcomes_11, v_again_12, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'again = again_words + more_words'), '')
+    'retail/checks/tasks.chk:638:9: use kept_told("return_delivered_order_items", refund, kept)'
     try:
         v_write_15 = 'return_delivered_order_items'
     except Exception as _e:
@@ -246,13 +246,13 @@ def verify(trace):
         v_kept_17 = rt.let_value(v_kept_4)
     except Exception as _e:
         v_kept_17 = rt.let_failed(_e)
-    _hard, _soft = block_kept_told(trace, _failures, _hard, _soft, 'block kept_told, used at retail/checks/tasks.chk:631', v_write_15, v_refund_16, v_kept_17, ('write = "return_delivered_order_items"', '', ''), '')
-    'retail/checks/tasks.chk:637:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names + ["order"]}] + [{value: k, names: kept_names} for k in kept] + [{value: initial.users[user_id].payment_methods[gift_card_id].balance, names: ["previous balance", "prior balance", "old balance", "previously", "before", "was", "had", "from $" + str(int(initial.users[user_id].payment_methods[gift_card_id].balance)), "from " + str(int(initial.users[user_id].payment_methods[gift_card_id].balance))]}]'
+    _hard, _soft = block_kept_told(trace, _failures, _hard, _soft, 'block kept_told, used at retail/checks/tasks.chk:638', v_write_15, v_refund_16, v_kept_17, ('write = "return_delivered_order_items"', '', ''), '')
+    'retail/checks/tasks.chk:644:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names + ["order"]}] + [{value: k, names: kept_names} for k in kept] + [{value: initial.users[user_id].payment_methods[gift_card_id].balance, names: ["previous balance", "prior balance", "old balance", "previously", "before", "was", "had", "from $" + str(int(initial.users[user_id].payment_methods[gift_card_id].balance)), "from " + str(int(initial.users[user_id].payment_methods[gift_card_id].balance))]}]'
     try:
         v_named_24 = [{'value': v_i_18['price'], 'names': [v_i_18['item_id'], v_i_18['name']] + [v_w_19 for v_w_19 in rt.elements(rt.words(v_i_18['name'])) if len(v_w_19) > 3] + [v_o_20 for v_o_20 in rt.elements(v_i_18['options'])] + list(v_i_18['options'])} for v_i_18 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_3), 'names': rt.let_value(v_total_names_21) + ['order']}] + [{'value': v_k_22, 'names': rt.let_value(v_kept_names_23)} for v_k_22 in rt.elements(rt.let_value(v_kept_4))] + [{'value': rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance'), 'names': ['previous balance', 'prior balance', 'old balance', 'previously', 'before', 'was', 'had', 'from $' + rt.text_of(rt.int_of(rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance'))), 'from ' + rt.text_of(rt.int_of(rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')))]}]
     except Exception as _e:
         v_named_24 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:9: use recapped_before("return_delivered_order_items", ([i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]) + kept, [refund, new_balance], recap_words, named)'
+    'retail/checks/tasks.chk:652:9: use recapped_before("return_delivered_order_items", ([i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]) + kept, [refund, new_balance], recap_words, named)'
     try:
         v_write_25 = 'return_delivered_order_items'
     except Exception as _e:
@@ -273,13 +273,13 @@ def verify(trace):
         v_named_31 = rt.let_value(v_named_24)
     except Exception as _e:
         v_named_31 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:645', v_write_25, v_values_26, v_outcomes_28, v_recaps_29, v_named_31, ('write = "return_delivered_order_items"', 'values = ([i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]) + kept', 'outcomes = [refund, new_balance]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:650:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + kept + [initial.users[user_id].payment_methods[gift_card_id].balance]'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:652', v_write_25, v_values_26, v_outcomes_28, v_recaps_29, v_named_31, ('write = "return_delivered_order_items"', 'values = ([i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]) + kept', 'outcomes = [refund, new_balance]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:657:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + kept + [initial.users[user_id].payment_methods[gift_card_id].balance]'
     try:
         v_order_values_33 = [v_i_32['price'] for v_i_32 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_3)] + rt.let_value(v_kept_4) + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
     except Exception as _e:
         v_order_values_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:652:9: use outcome_told("return_delivered_order_items", [refund], order_values + [new_balance], refund_words + recap_words, named)'
+    'retail/checks/tasks.chk:659:9: use outcome_told("return_delivered_order_items", [refund], order_values + [new_balance], refund_words + recap_words, named)'
     try:
         v_write_34 = 'return_delivered_order_items'
     except Exception as _e:
@@ -300,8 +300,8 @@ def verify(trace):
         v_named_39 = rt.let_value(v_named_24)
     except Exception as _e:
         v_named_39 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:652', v_write_34, v_outcomes_35, v_values_36, v_words_37, v_named_39, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = order_values + [new_balance]', 'words = refund_words + recap_words', ''), '')
-    'retail/checks/tasks.chk:654:9: use outcome_told("return_delivered_order_items", [new_balance], order_values + [refund], ["balance"], named)'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:659', v_write_34, v_outcomes_35, v_values_36, v_words_37, v_named_39, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = order_values + [new_balance]', 'words = refund_words + recap_words', ''), '')
+    'retail/checks/tasks.chk:661:9: use outcome_told("return_delivered_order_items", [new_balance], order_values + [refund], ["balance"], named)'
     try:
         v_write_40 = 'return_delivered_order_items'
     except Exception as _e:
@@ -322,8 +322,8 @@ def verify(trace):
         v_named_44 = rt.let_value(v_named_24)
     except Exception as _e:
         v_named_44 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:654', v_write_40, v_outcomes_41, v_values_42, v_words_43, v_named_44, ('write = "return_delivered_order_items"', 'outcomes = [new_balance]', 'values = order_values + [refund]', 'words = ["balance"]', ''), '')
-    'retail/checks/tasks.chk:655:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:661', v_write_40, v_outcomes_41, v_values_42, v_words_43, v_named_44, ('write = "return_delivered_order_items"', 'outcomes = [new_balance]', 'values = order_values + [refund]', 'words = ["balance"]', ''), '')
+    'retail/checks/tasks.chk:662:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_45['content'], p_refund) and any((rt.text_says(v_m_45['content'], v_w_46) for v_w_46 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_45['content'], v_w_47) for v_w_47 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_45 in rt.elements(messages) if v_m_45['role'] == 'assistant'))
@@ -338,5 +338,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 655, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 662, 5, _vals))
     return rt.finish('items_returned_to_gift_card', _hard, 35, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:821)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:828)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -20,11 +20,11 @@ def verify(trace):
         v_statuses_5 = ['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']
     except Exception as _e:
         v_statuses_5 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:822:9: use identify_first'
+    'retail/checks/tasks.chk:829:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:823:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:830:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:824:5: require db == initial'
+    'retail/checks/tasks.chk:831:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -38,8 +38,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 824, 5, _vals))
-    'retail/checks/tasks.chk:825:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 831, 5, _vals))
+    'retail/checks/tasks.chk:832:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -52,8 +52,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 825, 5, _vals))
-    'retail/checks/tasks.chk:826:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 832, 5, _vals))
+    'retail/checks/tasks.chk:833:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _r = 0
@@ -67,8 +67,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 826, 5, _vals))
-    'retail/checks/tasks.chk:827:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 833, 5, _vals))
+    'retail/checks/tasks.chk:834:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -81,8 +81,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 827, 5, _vals))
-    'retail/checks/tasks.chk:828:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 834, 5, _vals))
+    'retail/checks/tasks.chk:835:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -95,8 +95,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 828, 5, _vals))
-    'retail/checks/tasks.chk:829:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 835, 5, _vals))
+    'retail/checks/tasks.chk:836:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_2['order_id']) for v_o_2 in rt.elements(db['orders']) if v_o_2['user_id'] == p_user_id and v_o_2['order_id'] != p_order_id))
@@ -111,8 +111,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 829, 5, _vals))
-    'retail/checks/tasks.chk:831:9: use status_told(status, statuses, true)'
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 836, 5, _vals))
+    'retail/checks/tasks.chk:838:9: use status_told(status, statuses, true)'
     try:
         v_status_3 = p_status
     except Exception as _e:
@@ -125,5 +125,5 @@ def verify(trace):
         v_latest_6 = True
     except Exception as _e:
         v_latest_6 = rt.let_failed(_e)
-    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:831', v_status_3, v_others_4, v_latest_6, ('', 'others = statuses', 'latest = true'), '')
+    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:838', v_status_3, v_others_4, v_latest_6, ('', 'others = statuses', 'latest = true'), '')
     return rt.finish('latest_order_reported', _hard, 13, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:440)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:447)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -65,7 +65,7 @@ def verify(trace):
     except Exception as _e:
         v_charge_told_98 = rt.let_failed(_e)
     try:
-        v_method_appositions_100 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'the paypal account you paid with', 'the paypal account you paid from', 'the paypal account you used', 'as you requested', 'as requested', 'as you asked']
+        v_method_appositions_100 = ['the account you paid from', 'the account you paid with', 'the account you used', 'the method you paid with', 'the payment method you paid with', 'the card you paid with', 'the one you paid with', 'which you paid with', 'the payment method you used', 'the method you used', 'your original payment method', 'the original payment method', 'your payment method on file', 'the payment method on your order', 'the payment method on file', 'the paypal account on your order', 'the paypal account on file', 'your paypal account on file', 'the account on file', 'the card on file', 'your paypal account', 'your paypal', 'your credit card', 'your card', 'your gift card', 'the same account you paid with', 'the one you chose', 'the method you chose', 'the payment method you chose', 'the paypal account you paid with', 'the paypal account you paid from', 'the paypal account you used', 'the credit card you paid with', 'the credit card you used', 'the gift card you paid with', 'the gift card you used', 'as you requested', 'as requested', 'as you asked']
     except Exception as _e:
         v_method_appositions_100 = rt.let_failed(_e)
     try:
@@ -104,15 +104,15 @@ def verify(trace):
         v_owed_by_customer_126 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice', 'sufficient', 'have enough', 'keep enough', 'cover the', 'cover it']
     except Exception as _e:
         v_owed_by_customer_126 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:441:9: use identify_first'
+    'retail/checks/tasks.chk:448:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:442:9: use confirm_each_write'
+    'retail/checks/tasks.chk:449:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:443:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:450:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:444:9: use read_order_before_change'
+    'retail/checks/tasks.chk:451:9: use read_order_before_change'
     _hard, _soft = policy_rule_read_order_before_change(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:445:5: require db == gold'
+    'retail/checks/tasks.chk:452:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -126,8 +126,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
-    'retail/checks/tasks.chk:446:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
+    'retail/checks/tasks.chk:453:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -140,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
-    'retail/checks/tasks.chk:447:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
+    'retail/checks/tasks.chk:454:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_1['item_id'] == p_new_item_id for v_i_1 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -154,8 +154,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 447, 5, _vals))
-    'retail/checks/tasks.chk:448:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
+    'retail/checks/tasks.chk:455:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_3['item_id'] == p_item_id for v_i_3 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -168,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
-    'retail/checks/tasks.chk:449:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 455, 5, _vals))
+    'retail/checks/tasks.chk:456:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -183,8 +183,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
-    'retail/checks/tasks.chk:450:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
+    'retail/checks/tasks.chk:457:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_4 in rt.elements(calls) if v_c_4['writes'] and v_c_4['ok']))
         _r = 1
@@ -198,8 +198,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 450, 5, _vals))
-    'retail/checks/tasks.chk:451:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
+    'retail/checks/tasks.chk:458:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -212,8 +212,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 451, 5, _vals))
-    'retail/checks/tasks.chk:452:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
+    'retail/checks/tasks.chk:459:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -226,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
-    'retail/checks/tasks.chk:453:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+    'retail/checks/tasks.chk:460:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -241,8 +241,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
-    'retail/checks/tasks.chk:457:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 460, 5, _vals))
+    'retail/checks/tasks.chk:464:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -257,19 +257,19 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 457, 5, _vals))
-    'retail/checks/tasks.chk:461:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 464, 5, _vals))
+    'retail/checks/tasks.chk:468:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
     try:
         v_new_total_6 = round(sum((v_i_5['price'] for v_i_5 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) + p_difference, 2)
     except Exception as _e:
         v_new_total_6 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:462:9: use amounts_told([abs(difference), difference, new_total])'
+    'retail/checks/tasks.chk:469:9: use amounts_told([abs(difference), difference, new_total])'
     try:
         v_outcomes_7 = [abs(p_difference), p_difference, rt.let_value(v_new_total_6)]
     except Exception as _e:
         v_outcomes_7 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:462', v_outcomes_7, ('outcomes = [abs(difference), difference, new_total]',), '')
-    'retail/checks/tasks.chk:467:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:469', v_outcomes_7, ('outcomes = [abs(difference), difference, new_total]',), '')
+    'retail/checks/tasks.chk:474:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_10, 2) == round(rt.let_value(v_new_total_6), 2) for v_n_10 in rt.elements(rt.amounts(v_t_9)))) and (not rt.beside(v_t_9, rt.let_value(v_new_total_6), [{'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11), 'refused': rt.let_value(v_money_moved_14)}])) for v_t_9 in rt.elements(rt.sentences(v_m_8['content'])))) for v_m_8 in rt.elements(messages) if v_m_8['role'] == 'assistant'))
@@ -284,8 +284,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 467, 5, _vals))
-    'retail/checks/tasks.chk:471:9: use total_direction(round(new_total - difference, 2), new_total)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not beside(t, new_total, [{value: new_total, names: new_total_names, refused: money_moved}]))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 474, 5, _vals))
+    'retail/checks/tasks.chk:478:9: use total_direction(round(new_total - difference, 2), new_total)'
     try:
         v_old_total_15 = round(rt.let_value(v_new_total_6) - p_difference, 2)
     except Exception as _e:
@@ -294,14 +294,14 @@ def verify(trace):
         v_new_total_16 = rt.let_value(v_new_total_6)
     except Exception as _e:
         v_new_total_16 = rt.let_failed(_e)
-    _hard, _soft = block_total_direction(trace, _failures, _hard, _soft, 'block total_direction, used at retail/checks/tasks.chk:471', v_old_total_15, v_new_total_16, ('old_total = round(new_total - difference, 2)', ''), '')
-    'retail/checks/tasks.chk:472:9: use shares_told("modify_pending_order_items")'
+    _hard, _soft = block_total_direction(trace, _failures, _hard, _soft, 'block total_direction, used at retail/checks/tasks.chk:478', v_old_total_15, v_new_total_16, ('old_total = round(new_total - difference, 2)', ''), '')
+    'retail/checks/tasks.chk:479:9: use shares_told("modify_pending_order_items")'
     try:
         v_write_17 = 'modify_pending_order_items'
     except Exception as _e:
         v_write_17 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:472', v_write_17, ('write = "modify_pending_order_items"',), '')
-    'retail/checks/tasks.chk:475:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:479', v_write_17, ('write = "modify_pending_order_items"',), '')
+    'retail/checks/tasks.chk:482:9: use destination_told("modify_pending_order_items", order_id, [payment_method_id] if difference != 0 else [])'
     try:
         v_write_18 = 'modify_pending_order_items'
     except Exception as _e:
@@ -314,8 +314,8 @@ def verify(trace):
         v_to_20 = [p_payment_method_id] if p_difference != 0 else []
     except Exception as _e:
         v_to_20 = rt.let_failed(_e)
-    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:475', v_write_18, v_order_id_19, v_to_20, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
-    'retail/checks/tasks.chk:476:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
+    _hard, _soft = block_destination_told(trace, _failures, _hard, _soft, 'block destination_told, used at retail/checks/tasks.chk:482', v_write_18, v_order_id_19, v_to_20, ('write = "modify_pending_order_items"', '', 'to = [payment_method_id] if difference != 0 else []'), '')
+    'retail/checks/tasks.chk:483:9: use paid_once("modify_pending_order_items", [abs(difference)] if difference != 0 else [], again_words)'
     try:
         v_write_21 = 'modify_pending_order_items'
     except Exception as _e:
@@ -328,13 +328,13 @@ def verify(trace):
         v_again_23 = rt.let_value(v_again_words_24)
     except Exception as _e:
         v_again_23 = rt.let_failed(_e)
-    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:476', v_write_21, v_outcomes_22, v_again_23, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
-    'retail/checks/tasks.chk:480:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    _hard, _soft = block_paid_once(trace, _failures, _hard, _soft, 'block paid_once, used at retail/checks/tasks.chk:483', v_write_21, v_outcomes_22, v_again_23, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference)] if difference != 0 else []', 'again = again_words'), '')
+    'retail/checks/tasks.chk:487:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_26 = rt.row(db['products'], rt.found(rt.first((v_i_25 for v_i_25 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_25['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_26 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:481:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:488:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_32), 2) == round(v_a_27['price'] - v_b_28['price'], 2) for v_n_32 in rt.elements(rt.amounts(v_m_31['content'])))) for v_m_31 in rt.elements(messages) if v_m_31['role'] == 'assistant')) for v_b_28 in rt.elements(rt.let_value(v_variants_26)) if (v_a_27['price'] > v_b_28['price'] and round(v_a_27['price'] - v_b_28['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_30, round(v_a_27['price'] - v_b_28['price'], 2)) for v_o_30 in rt.elements(v_v_29['options']))) for v_v_29 in rt.elements(rt.let_value(v_variants_26))))))) for v_a_27 in rt.elements(rt.let_value(v_variants_26))))
@@ -349,13 +349,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 481, 5, _vals))
-    'retail/checks/tasks.chk:489:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 488, 5, _vals))
+    'retail/checks/tasks.chk:496:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names + total_before}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
         v_named_43 = [{'value': v_i_33['price'], 'names': [v_i_33['item_id'], v_i_33['name']] + [v_w_34 for v_w_34 in rt.elements(rt.words(v_i_33['name'])) if len(v_w_34) > 3] + [v_o_35 for v_o_35 in rt.elements(v_i_33['options'])] + list(v_i_33['options'])} for v_i_33 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_36['price'] for v_i_36 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_37) + rt.let_value(v_total_before_38)}] + [{'value': rt.item(rt.let_value(v_variants_26), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_39) + [v_o_40 for v_o_40 in rt.elements(rt.item(rt.let_value(v_variants_26), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_41 for v_i_41 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_41['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_42)}, {'value': rt.let_value(v_new_total_6), 'names': rt.let_value(v_new_total_names_11)}]
     except Exception as _e:
         v_named_43 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:498:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+    'retail/checks/tasks.chk:505:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
         v_write_44 = 'modify_pending_order_items'
     except Exception as _e:
@@ -376,8 +376,8 @@ def verify(trace):
         v_named_51 = rt.let_value(v_named_43)
     except Exception as _e:
         v_named_51 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:498', v_write_44, v_values_45, v_outcomes_48, v_recaps_49, v_named_51, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:501:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:505', v_write_44, v_values_45, v_outcomes_48, v_recaps_49, v_named_51, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:508:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
         v_write_52 = 'modify_pending_order_items'
     except Exception as _e:
@@ -398,8 +398,8 @@ def verify(trace):
         v_named_58 = rt.let_value(v_named_43)
     except Exception as _e:
         v_named_58 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:501', v_write_52, v_outcomes_53, v_values_54, v_words_57, v_named_58, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:514:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:508', v_write_52, v_outcomes_53, v_values_54, v_words_57, v_named_58, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:521:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
         v_difference_59 = p_difference
     except Exception as _e:
@@ -420,33 +420,33 @@ def verify(trace):
         v_old_price_69 = rt.found(rt.first((v_i_70 for v_i_70 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_70['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
         v_old_price_69 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:514', v_difference_59, v_new_options_60, v_old_options_64, v_new_price_68, v_old_price_69, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
-    'retail/checks/tasks.chk:519:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:521', v_difference_59, v_new_options_60, v_old_options_64, v_new_price_68, v_old_price_69, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:526:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_71 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_71 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:520:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:527:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_72 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_72 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:521:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    'retail/checks/tasks.chk:528:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
         v_charged_73 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
         v_charged_73 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:522:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    'retail/checks/tasks.chk:529:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
         v_refunded_74 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
         v_refunded_74 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:523:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    'retail/checks/tasks.chk:530:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
         v_negations_75 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
         v_negations_75 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:524:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:531:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_76['content'], abs(p_difference)) and any((rt.text_says(v_m_76['content'], v_w_77) for v_w_77 in rt.elements(rt.let_value(v_charges_71))))) and (not any((rt.text_says(v_m_76['content'], v_w_78) for v_w_78 in rt.elements(rt.let_value(v_refunds_72))))) or any((any((rt.text_says(v_t_79, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_charged_73)))) and (not any((rt.text_says(v_t_79, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_refunded_74) + rt.let_value(v_negations_75))))) for v_t_79 in rt.elements(rt.sentences(v_m_76['content'])) if (rt.text_says(v_t_79, abs(p_difference)) or rt.text_says(v_t_79, 'difference')) or any((v_c_80['position'] < v_m_76['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == 'modify_pending_order_items' and v_c_80['ok'])))) for v_m_76 in rt.elements(messages) if v_m_76['role'] == 'assistant'))
@@ -461,8 +461,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 524, 5, _vals))
-    'retail/checks/tasks.chk:530:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 531, 5, _vals))
+    'retail/checks/tasks.chk:537:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any((((rt.text_says(v_m_83['content'], p_difference) and any((rt.text_says(v_m_83['content'], v_w_84) for v_w_84 in rt.elements(rt.let_value(v_refunds_72))))) and (not any((rt.text_says(v_m_83['content'], v_w_85) for v_w_85 in rt.elements(rt.let_value(v_charges_71))))) or any((any((rt.text_says(v_t_86, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_refunded_74)))) and (not any((rt.text_says(v_t_86, v_w_88) for v_w_88 in rt.elements(rt.let_value(v_charged_73) + rt.let_value(v_negations_75))))) for v_t_86 in rt.elements(rt.sentences(v_m_83['content'])) if rt.text_says(v_t_86, p_difference) or rt.text_says(v_t_86, 'difference')))) or any((any((rt.text_says(v_t_89, v_w_91) for v_w_91 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_89, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_charged_73) + rt.let_value(v_negations_75))))) for v_t_89 in rt.elements(rt.sentences(v_m_83['content'])) if any((v_c_90['position'] < v_m_83['position'] for v_c_90 in rt.elements(calls) if v_c_90['tool'] == 'modify_pending_order_items' and v_c_90['ok'])))) for v_m_83 in rt.elements(messages) if v_m_83['role'] == 'assistant'))
@@ -477,8 +477,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 530, 5, _vals))
-    'retail/checks/tasks.chk:543:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 537, 5, _vals))
+    'retail/checks/tasks.chk:550:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
         _v = p_difference < 0 and any((any(((rt.text_says(v_t_94, abs(p_difference)) and (not rt.text_says(v_t_94, p_difference))) and rt.contains(rt.text_of(v_t_94).lower(), '+') for v_t_94 in rt.elements(rt.sentences(v_m_93['content'])))) for v_m_93 in rt.elements(messages) if v_m_93['role'] == 'assistant'))
@@ -493,8 +493,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 543, 5, _vals))
-    'retail/checks/tasks.chk:546:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 550, 5, _vals))
+    'retail/checks/tasks.chk:553:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
         _v = any((not (any((rt.text_says(v_m_95['content'], v_w_97) and (not any((rt.text_says(v_m_95['content'], p_payment_method_id + ' ' + v_a_99) or rt.text_says(v_m_95['content'], p_payment_method_id + ' (' + v_a_99) for v_a_99 in rt.elements(rt.let_value(v_method_appositions_100)) if rt.text_says(v_a_99, v_w_97)))) for v_w_97 in rt.elements(rt.let_value(v_charge_told_98)))) or rt.contains(rt.text_of(v_m_95['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_95['content'], v_w_101) and (not any((rt.text_says(v_m_95['content'], p_payment_method_id + ' ' + v_a_103) or rt.text_says(v_m_95['content'], p_payment_method_id + ' (' + v_a_103) for v_a_103 in rt.elements(rt.let_value(v_method_appositions_100)) if rt.text_says(v_a_103, v_w_101)))) for v_w_101 in rt.elements(rt.let_value(v_refund_told_102)))) or rt.text_says(v_m_95['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_104, v_w_107) and (not any((len(rt.words(v_w_107)) == 1 and len([v_x_116 for v_x_116 in rt.elements(rt.words(v_t_104)) if rt.text_of(v_x_116).lower() == v_w_107]) <= len([v_x_117 for v_x_117 in rt.elements(rt.words(v_a_111)) if rt.text_of(v_x_117).lower() == v_w_107]) for v_a_111 in rt.elements(rt.let_value(v_told_appositions_115)) if rt.text_says(v_t_104, p_payment_method_id + ' ' + v_a_111) or rt.text_says(v_t_104, p_payment_method_id + ' (' + v_a_111)))) for v_w_107 in rt.elements(rt.let_value(v_toward_customer_109) if p_difference > 0 else rt.let_value(v_from_customer_110)))) and all(((rt.text_of(v_w_118).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_118).lower(), '_') and (len(rt.numbers(v_w_118)) > 0 or rt.member(rt.text_of(v_w_118).lower(), rt.let_value(v_neutral_sentence_119))))) or any((len([v_x_121 for v_x_121 in rt.elements(rt.words(v_t_104)) if rt.text_of(v_x_121).lower() == rt.text_of(v_w_118).lower()]) <= len([v_x_122 for v_x_122 in rt.elements(rt.words(v_a_120)) if rt.text_of(v_x_122).lower() == rt.text_of(v_w_118).lower()]) for v_a_120 in rt.elements(rt.let_value(v_told_appositions_115)) if rt.text_says(v_t_104, p_payment_method_id + ' ' + v_a_120) or rt.text_says(v_t_104, p_payment_method_id + ' (' + v_a_120))) for v_w_118 in rt.elements(rt.words(v_t_104))))) and (not any((any((rt.text_says(v_u_123, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_refund_told_102) + rt.let_value(v_arrived_125) if p_difference > 0 else rt.let_value(v_charge_told_98) + rt.let_value(v_owed_by_customer_126)))) or ((p_difference < 0 and rt.text_says(v_u_123, 'keep')) and rt.text_says(v_u_123, abs(p_difference))) for v_u_123 in rt.elements(rt.sentences(v_m_95['content'])) if v_u_123 != v_t_104))) for v_t_104 in rt.elements(rt.sentences(v_m_95['content'])) if (rt.text_says(v_t_104, abs(p_difference)) and rt.text_says(v_t_104, p_payment_method_id)) and any((rt.text_says(v_t_104, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_neutral_told_106))))))) for v_m_95 in rt.elements(messages) if (v_m_95['role'] == 'assistant' and rt.text_says(v_m_95['content'], abs(p_difference))) and any((v_c_96['position'] < v_m_95['position'] for v_c_96 in rt.elements(calls) if v_c_96['tool'] == 'modify_pending_order_items' and v_c_96['ok']))))
@@ -509,5 +509,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 546, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 40, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w) and not any(a in method_appositions where says(a, w): says(m.content, payment_method_id + " " + a) or says(m.content, payment_method_id + " (" + a))) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w) and not any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len(words(w)) == 1 and len([x for x in words(t) where lower(x) == w]) <= len([x for x in words(a) where lower(x) == w]))) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence)) or any(a in told_appositions where says(t, payment_method_id + " " + a) or says(t, payment_method_id + " (" + a): len([x for x in words(t) where lower(x) == lower(w)]) <= len([x for x in words(a) where lower(x) == lower(w)]))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w)) or (difference < 0 and says(u, "keep") and says(u, abs(difference)))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 553, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 41, _soft, 0.0, _failures)

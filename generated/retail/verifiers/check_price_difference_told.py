@@ -5,7 +5,7 @@ NAME = 'price_difference_told'
 PARAMS = ('product_id', 'cheaper_item_id', 'pricier_item_id', 'cheaper_price', 'pricier_price', 'difference')
 
 def verify(trace):
-    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:990)."""
+    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:997)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -28,12 +28,12 @@ def verify(trace):
         v_cheaper_19 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
     except Exception as _e:
         v_cheaper_19 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:991:5: let variants = db.products[product_id].variants'
+    'retail/checks/tasks.chk:998:5: let variants = db.products[product_id].variants'
     try:
         v_variants_1 = rt.row(db['products'], p_product_id, 'products')['variants']
     except Exception as _e:
         v_variants_1 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:992:5: require db == initial'
+    'retail/checks/tasks.chk:999:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -47,8 +47,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 992, 5, _vals))
-    'retail/checks/tasks.chk:993:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 999, 5, _vals))
+    'retail/checks/tasks.chk:1000:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -61,8 +61,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 993, 5, _vals))
-    'retail/checks/tasks.chk:994:5: require called get_product_details(product_id=product_id)'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 1000, 5, _vals))
+    'retail/checks/tasks.chk:1001:5: require called get_product_details(product_id=product_id)'
     try:
         _v = rt.called(calls, 'get_product_details', {'product_id': p_product_id})
         _ok = bool(_v)
@@ -75,8 +75,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 994, 5, _vals))
-    'retail/checks/tasks.chk:997:5: require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"'
+        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 1001, 5, _vals))
+    'retail/checks/tasks.chk:1004:5: require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"'
     _raised = False
     try:
         _v = all(((v_c_2['result'] == p_difference and (rt.member(p_pricier_price, rt.numbers(v_c_2['args']['expression'])) or rt.contains(v_c_2['args']['expression'], rt.text_of(p_pricier_price)))) and (rt.member(p_cheaper_price, rt.numbers(v_c_2['args']['expression'])) or rt.contains(v_c_2['args']['expression'], rt.text_of(p_cheaper_price))) for v_c_2 in rt.elements(calls) if v_c_2['tool'] == 'calculate' and v_c_2['ok']))
@@ -91,8 +91,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"', _why if _raised else "every calculate call subtracts the two variants' prices, as they were read", 'retail/checks/tasks.chk', 997, 5, _vals))
-    'retail/checks/tasks.chk:1002:5: require said difference or said (0 - difference)'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"', _why if _raised else "every calculate call subtracts the two variants' prices, as they were read", 'retail/checks/tasks.chk', 1004, 5, _vals))
+    'retail/checks/tasks.chk:1009:5: require said difference or said (0 - difference)'
     try:
         _v = rt.said(trace, 'assistant', p_difference) or rt.said(trace, 'assistant', 0 - p_difference)
         _ok = bool(_v)
@@ -105,14 +105,14 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said difference or said (0 - difference)', _why, 'retail/checks/tasks.chk', 1002, 5, _vals))
-    'retail/checks/tasks.chk:1003:9: use amounts_told([difference, 0 - difference])'
+        _failures.append(rt.Failure('require said difference or said (0 - difference)', _why, 'retail/checks/tasks.chk', 1009, 5, _vals))
+    'retail/checks/tasks.chk:1010:9: use amounts_told([difference, 0 - difference])'
     try:
         v_outcomes_4 = [p_difference, 0 - p_difference]
     except Exception as _e:
         v_outcomes_4 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:1003', v_outcomes_4, ('outcomes = [difference, 0 - difference]',), '')
-    'retail/checks/tasks.chk:1004:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:1010', v_outcomes_4, ('outcomes = [difference, 0 - difference]',), '')
+    'retail/checks/tasks.chk:1011:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_5['price'] - v_b_6['price'], 2)) for v_b_6 in rt.elements(rt.let_value(v_variants_1)) if v_a_5['price'] > v_b_6['price'] and round(v_a_5['price'] - v_b_6['price'], 2) != p_difference)) for v_a_5 in rt.elements(rt.let_value(v_variants_1))))
@@ -127,8 +127,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 1004, 5, _vals))
-    'retail/checks/tasks.chk:1007:5: forbid any(c in calls where "account" in c.tags)'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 1011, 5, _vals))
+    'retail/checks/tasks.chk:1014:5: forbid any(c in calls where "account" in c.tags)'
     try:
         _v = any((True for v_c_7 in rt.elements(calls) if rt.member('account', v_c_7['tags'])))
         _ok = not _v
@@ -141,33 +141,33 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 1007, 5, _vals))
-    'retail/checks/tasks.chk:1019:5: let against = [" vs ", " vs. ", " versus ", " compared to ", " compared with ", " relative to ", " against "]'
+        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 1014, 5, _vals))
+    'retail/checks/tasks.chk:1026:5: let against = [" vs ", " vs. ", " versus ", " compared to ", " compared with ", " relative to ", " against "]'
     try:
         v_against_8 = [' vs ', ' vs. ', ' versus ', ' compared to ', ' compared with ', ' relative to ', ' against ']
     except Exception as _e:
         v_against_8 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:1021:5: let moving = [" to ", " → ", " -> "]'
+    'retail/checks/tasks.chk:1028:5: let moving = [" to ", " → ", " -> "]'
     try:
         v_moving_9 = [' to ', ' → ', ' -> ']
     except Exception as _e:
         v_moving_9 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:1022:5: let bases = ["", "item ", "the ", "the item ", "variant ", "the variant ", "item #", "what ", "what item ", "that of ", "that of item ", "the price of ", "the price of item ", "(", "(item "]'
+    'retail/checks/tasks.chk:1029:5: let bases = ["", "item ", "the ", "the item ", "variant ", "the variant ", "item #", "what ", "what item ", "that of ", "that of item ", "the price of ", "the price of item ", "(", "(item "]'
     try:
         v_bases_10 = ['', 'item ', 'the ', 'the item ', 'variant ', 'the variant ', 'item #', 'what ', 'what item ', 'that of ', 'that of item ', 'the price of ', 'the price of item ', '(', '(item ']
     except Exception as _e:
         v_bases_10 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:1024:5: let pricing = ["cost", "costs", "price", "priced", "expensive", "cheaper", "pricier", "dearer"]'
+    'retail/checks/tasks.chk:1031:5: let pricing = ["cost", "costs", "price", "priced", "expensive", "cheaper", "pricier", "dearer"]'
     try:
         v_pricing_11 = ['cost', 'costs', 'price', 'priced', 'expensive', 'cheaper', 'pricier', 'dearer']
     except Exception as _e:
         v_pricing_11 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:1025:5: let saving = ["save", "saves", "saving", "savings"]'
+    'retail/checks/tasks.chk:1032:5: let saving = ["save", "saves", "saving", "savings"]'
     try:
         v_saving_12 = ['save', 'saves', 'saving', 'savings']
     except Exception as _e:
         v_saving_12 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:1026:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(b in bases: any(w in dearer: says(t, w + " than " + b + pricier_item_id)) or any(w in cheaper: says(t, w + " than " + b + cheaper_item_id)) or (any(w in ["above", "over"]: says(t, w + " " + b + pricier_item_id)) and not any(w in cheaper + saving: says(t, w))) or (any(w in ["below", "under"]: says(t, w + " " + b + cheaper_item_id)) and not any(w in dearer: says(t, w)))) or ((len(amounts(t)) > 0 or any(w in pricing: says(t, w))) and ((says(t, cheaper_item_id) and not says(t, pricier_item_id) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))) or (says(t, pricier_item_id) and not says(t, cheaper_item_id) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))))) or (says(t, difference) and lower(t) contains "+" and not says(t, 0 - difference) and (any(a in against: says(t, cheaper_item_id + a + pricier_item_id)) or any(a in moving: says(t, pricier_item_id + a + cheaper_item_id)))) or (says(t, 0 - difference) and not says(t, difference) and (any(a in against: says(t, pricier_item_id + a + cheaper_item_id)) or any(a in moving: says(t, cheaper_item_id + a + pricier_item_id)))))) else "the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)"'
+    'retail/checks/tasks.chk:1033:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(b in bases: any(w in dearer: says(t, w + " than " + b + pricier_item_id)) or any(w in cheaper: says(t, w + " than " + b + cheaper_item_id)) or (any(w in ["above", "over"]: says(t, w + " " + b + pricier_item_id)) and not any(w in cheaper + saving: says(t, w))) or (any(w in ["below", "under"]: says(t, w + " " + b + cheaper_item_id)) and not any(w in dearer: says(t, w)))) or ((len(amounts(t)) > 0 or any(w in pricing: says(t, w))) and ((says(t, cheaper_item_id) and not says(t, pricier_item_id) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))) or (says(t, pricier_item_id) and not says(t, cheaper_item_id) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))))) or (says(t, difference) and lower(t) contains "+" and not says(t, 0 - difference) and (any(a in against: says(t, cheaper_item_id + a + pricier_item_id)) or any(a in moving: says(t, pricier_item_id + a + cheaper_item_id)))) or (says(t, 0 - difference) and not says(t, difference) and (any(a in against: says(t, pricier_item_id + a + cheaper_item_id)) or any(a in moving: says(t, cheaper_item_id + a + pricier_item_id)))))) else "the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)"'
     _raised = False
     try:
         _v = any((any((((any((((any((rt.text_says(v_t_14, v_w_16 + ' than ' + v_b_15 + p_pricier_item_id) for v_w_16 in rt.elements(rt.let_value(v_dearer_17)))) or any((rt.text_says(v_t_14, v_w_18 + ' than ' + v_b_15 + p_cheaper_item_id) for v_w_18 in rt.elements(rt.let_value(v_cheaper_19))))) or (any((rt.text_says(v_t_14, v_w_20 + ' ' + v_b_15 + p_pricier_item_id) for v_w_20 in rt.elements(['above', 'over']))) and (not any((rt.text_says(v_t_14, v_w_21) for v_w_21 in rt.elements(rt.let_value(v_cheaper_19) + rt.let_value(v_saving_12))))))) or (any((rt.text_says(v_t_14, v_w_22 + ' ' + v_b_15 + p_cheaper_item_id) for v_w_22 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_14, v_w_23) for v_w_23 in rt.elements(rt.let_value(v_dearer_17)))))) for v_b_15 in rt.elements(rt.let_value(v_bases_10)))) or ((len(rt.amounts(v_t_14)) > 0 or any((rt.text_says(v_t_14, v_w_24) for v_w_24 in rt.elements(rt.let_value(v_pricing_11))))) and (((rt.text_says(v_t_14, p_cheaper_item_id) and (not rt.text_says(v_t_14, p_pricier_item_id))) and any((rt.text_says(v_t_14, v_w_25) for v_w_25 in rt.elements(rt.let_value(v_dearer_17))))) and (not any((rt.text_says(v_t_14, v_w_26) for v_w_26 in rt.elements(rt.let_value(v_cheaper_19))))) or (((rt.text_says(v_t_14, p_pricier_item_id) and (not rt.text_says(v_t_14, p_cheaper_item_id))) and any((rt.text_says(v_t_14, v_w_27) for v_w_27 in rt.elements(rt.let_value(v_cheaper_19))))) and (not any((rt.text_says(v_t_14, v_w_28) for v_w_28 in rt.elements(rt.let_value(v_dearer_17))))))))) or (((rt.text_says(v_t_14, p_difference) and rt.contains(rt.text_of(v_t_14).lower(), '+')) and (not rt.text_says(v_t_14, 0 - p_difference))) and (any((rt.text_says(v_t_14, p_cheaper_item_id + v_a_29 + p_pricier_item_id) for v_a_29 in rt.elements(rt.let_value(v_against_8)))) or any((rt.text_says(v_t_14, p_pricier_item_id + v_a_30 + p_cheaper_item_id) for v_a_30 in rt.elements(rt.let_value(v_moving_9))))))) or ((rt.text_says(v_t_14, 0 - p_difference) and (not rt.text_says(v_t_14, p_difference))) and (any((rt.text_says(v_t_14, p_pricier_item_id + v_a_31 + p_cheaper_item_id) for v_a_31 in rt.elements(rt.let_value(v_against_8)))) or any((rt.text_says(v_t_14, p_cheaper_item_id + v_a_32 + p_pricier_item_id) for v_a_32 in rt.elements(rt.let_value(v_moving_9)))))) for v_t_14 in rt.elements(rt.sentences(v_m_13['content'])))) for v_m_13 in rt.elements(messages) if v_m_13['role'] == 'assistant'))
@@ -182,5 +182,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(b in bases: any(w in dearer: says(t, w + " than " + b + pricier_item_id)) or any(w in cheaper: says(t, w + " than " + b + cheaper_item_id)) or (any(w in ["above", "over"]: says(t, w + " " + b + pricier_item_id)) and not any(w in cheaper + saving: says(t, w))) or (any(w in ["below", "under"]: says(t, w + " " + b + cheaper_item_id)) and not any(w in dearer: says(t, w)))) or ((len(amounts(t)) > 0 or any(w in pricing: says(t, w))) and ((says(t, cheaper_item_id) and not says(t, pricier_item_id) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))) or (says(t, pricier_item_id) and not says(t, cheaper_item_id) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))))) or (says(t, difference) and lower(t) contains "+" and not says(t, 0 - difference) and (any(a in against: says(t, cheaper_item_id + a + pricier_item_id)) or any(a in moving: says(t, pricier_item_id + a + cheaper_item_id)))) or (says(t, 0 - difference) and not says(t, difference) and (any(a in against: says(t, pricier_item_id + a + cheaper_item_id)) or any(a in moving: says(t, cheaper_item_id + a + pricier_item_id)))))) else "the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)" (where against = [" vs ", " vs. ", " versus ", " compared to ", " compared with ", " relative to ", " against "], moving = [" to ", " → ", " -> "], bases = ["", "item ", "the ", "the item ", "variant ", "the variant ", "item #", "what ", "what item ", "that of ", "that of item ", "the price of ", "the price of item ", "(", "(item "], pricing = ["cost", "costs", "price", "priced", "expensive", "cheaper", "pricier", "dearer"], saving = ["save", "saves", "saving", "savings"])', _why if _raised else 'the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)', 'retail/checks/tasks.chk', 1026, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(b in bases: any(w in dearer: says(t, w + " than " + b + pricier_item_id)) or any(w in cheaper: says(t, w + " than " + b + cheaper_item_id)) or (any(w in ["above", "over"]: says(t, w + " " + b + pricier_item_id)) and not any(w in cheaper + saving: says(t, w))) or (any(w in ["below", "under"]: says(t, w + " " + b + cheaper_item_id)) and not any(w in dearer: says(t, w)))) or ((len(amounts(t)) > 0 or any(w in pricing: says(t, w))) and ((says(t, cheaper_item_id) and not says(t, pricier_item_id) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))) or (says(t, pricier_item_id) and not says(t, cheaper_item_id) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))))) or (says(t, difference) and lower(t) contains "+" and not says(t, 0 - difference) and (any(a in against: says(t, cheaper_item_id + a + pricier_item_id)) or any(a in moving: says(t, pricier_item_id + a + cheaper_item_id)))) or (says(t, 0 - difference) and not says(t, difference) and (any(a in against: says(t, pricier_item_id + a + cheaper_item_id)) or any(a in moving: says(t, cheaper_item_id + a + pricier_item_id)))))) else "the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)" (where against = [" vs ", " vs. ", " versus ", " compared to ", " compared with ", " relative to ", " against "], moving = [" to ", " → ", " -> "], bases = ["", "item ", "the ", "the item ", "variant ", "the variant ", "item #", "what ", "what item ", "that of ", "that of item ", "the price of ", "the price of item ", "(", "(item "], pricing = ["cost", "costs", "price", "priced", "expensive", "cheaper", "pricier", "dearer"], saving = ["save", "saves", "saving", "savings"])', _why if _raised else 'the agent told the price difference the wrong way round (the cheaper item as the dearer one, or the other way)', 'retail/checks/tasks.chk', 1033, 5, _vals))
     return rt.finish('price_difference_told', _hard, 9, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'status_reported'
 PARAMS = ('order_id', 'status', 'tracking_number')
 
 def verify(trace):
-    """Verifier of check 'status_reported' (retail/checks/tasks.chk:805)."""
+    """Verifier of check 'status_reported' (retail/checks/tasks.chk:812)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -21,11 +21,11 @@ def verify(trace):
         v_statuses_4 = ['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']
     except Exception as _e:
         v_statuses_4 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:806:9: use identify_first'
+    'retail/checks/tasks.chk:813:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:807:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:814:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:808:5: require db == initial'
+    'retail/checks/tasks.chk:815:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -39,8 +39,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 808, 5, _vals))
-    'retail/checks/tasks.chk:809:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 815, 5, _vals))
+    'retail/checks/tasks.chk:816:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -53,8 +53,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 809, 5, _vals))
-    'retail/checks/tasks.chk:810:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 816, 5, _vals))
+    'retail/checks/tasks.chk:817:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _r = 0
@@ -68,8 +68,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 810, 5, _vals))
-    'retail/checks/tasks.chk:811:9: use status_told(status, statuses, false)'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 817, 5, _vals))
+    'retail/checks/tasks.chk:818:9: use status_told(status, statuses, false)'
     try:
         v_status_2 = p_status
     except Exception as _e:
@@ -82,8 +82,8 @@ def verify(trace):
         v_latest_5 = False
     except Exception as _e:
         v_latest_5 = rt.let_failed(_e)
-    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:811', v_status_2, v_others_3, v_latest_5, ('', 'others = statuses', 'latest = false'), '')
-    'retail/checks/tasks.chk:812:5: require said tracking_number'
+    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:818', v_status_2, v_others_3, v_latest_5, ('', 'others = statuses', 'latest = false'), '')
+    'retail/checks/tasks.chk:819:5: require said tracking_number'
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
         _ok = bool(_v)
@@ -96,8 +96,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 812, 5, _vals))
-    'retail/checks/tasks.chk:815:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
+        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 819, 5, _vals))
+    'retail/checks/tasks.chk:822:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
     _raised = False
     try:
         _v = any((any((rt.contains(rt.text_of(v_w_7).lower(), 'trk') and rt.text_of(v_w_7).lower() != rt.text_of(p_tracking_number).lower() for v_w_7 in rt.elements(rt.words(v_m_6['content'])))) or any((v_n_8 >= 1000000000 and 'trk' + rt.text_of(rt.int_of(v_n_8)) != rt.text_of(p_tracking_number).lower() for v_n_8 in rt.elements(rt.numbers(v_m_6['content'])))) for v_m_6 in rt.elements(messages) if v_m_6['role'] == 'assistant'))
@@ -112,8 +112,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 815, 5, _vals))
-    'retail/checks/tasks.chk:819:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 822, 5, _vals))
+    'retail/checks/tasks.chk:826:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -126,5 +126,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 819, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 826, 5, _vals))
     return rt.finish('status_reported', _hard, 13, _soft, 0.0, _failures)

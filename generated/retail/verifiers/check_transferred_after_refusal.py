@@ -5,7 +5,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id', 'percent')
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:878)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:885)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -48,13 +48,13 @@ def verify(trace):
         v_share_names_64 = ['share', 'refund', 'refunded', 'partial', 'compensation', 'compensate', 'credit', 'discount', 'reimbursement', 'reimburse', 'back', 'payout', 'pay out', 'to the customer', "customer's", 'for the customer', 'owed', 'due', 'give', 'grant', 'requests', 'requested', 'asks', 'asked', 'wants', 'i.e', 'that is', 'which is', 'amounting to', 'comes to', 'share of', 'refund of', 'compensation of', 'credit of', 'discount of', 'reimbursement of', 'payout of']
     except Exception as _e:
         v_share_names_64 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:879:9: use identify_first'
+    'retail/checks/tasks.chk:886:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:880:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:887:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:881:9: use transfer_ends_session'
+    'retail/checks/tasks.chk:888:9: use transfer_ends_session'
     _hard, _soft = policy_rule_transfer_ends_session(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:882:5: require db == initial'
+    'retail/checks/tasks.chk:889:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -68,8 +68,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 882, 5, _vals))
-    'retail/checks/tasks.chk:883:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 889, 5, _vals))
+    'retail/checks/tasks.chk:890:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -82,8 +82,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 883, 5, _vals))
-    'retail/checks/tasks.chk:884:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 890, 5, _vals))
+    'retail/checks/tasks.chk:891:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -96,8 +96,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 884, 5, _vals))
-    'retail/checks/tasks.chk:885:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 891, 5, _vals))
+    'retail/checks/tasks.chk:892:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _r = 0
@@ -111,8 +111,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 885, 5, _vals))
-    'retail/checks/tasks.chk:886:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 892, 5, _vals))
+    'retail/checks/tasks.chk:893:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_2 for v_c_2 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -126,13 +126,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 886, 5, _vals))
-    'retail/checks/tasks.chk:899:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 893, 5, _vals))
+    'retail/checks/tasks.chk:906:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
         v_refused_then_transferred_18 = any((any((any((v_m_4['position'] < v_u_17['position'] and v_u_17['position'] < v_c_3['position'] for v_u_17 in rt.elements(messages) if v_u_17['role'] == 'user')) for v_m_4 in rt.elements(messages) if (v_m_4['role'] == 'assistant' and v_m_4['position'] < v_c_3['position']) and any((any((v_d_10 == v_t_5 or (not any((rt.text_says(v_d_10, v_o_14) for v_o_14 in rt.elements(rt.let_value(v_other_requests_15)))) and rt.item([v_s_16 for v_s_16 in rt.elements(rt.sentences(v_m_4['content'])) if v_s_16 == v_t_5 or v_s_16 == v_d_10], 0) == v_t_5) for v_d_10 in rt.elements(rt.sentences(v_m_4['content'])) if any((rt.text_says(v_d_10, v_w_11) for v_w_11 in rt.elements(rt.let_value(v_denials_12)))) and (not any((rt.text_says(v_d_10, v_g_13) for v_g_13 in rt.elements(rt.let_value(v_granted_9))))))) for v_t_5 in rt.elements(rt.sentences(v_m_4['content'])) if any((rt.contains(rt.text_of(v_t_5).lower(), v_w_6) for v_w_6 in rt.elements(rt.let_value(v_compensation_requests_7)))) and (not any((rt.text_says(v_t_5, v_g_8) for v_g_8 in rt.elements(rt.let_value(v_granted_9))))))))) for v_c_3 in rt.elements(calls) if v_c_3['tool'] == 'transfer_to_human_agents' and v_c_3['ok']))
     except Exception as _e:
         v_refused_then_transferred_18 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:908:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+    'retail/checks/tasks.chk:915:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
         _v = rt.let_value(v_refused_then_transferred_18)
@@ -147,13 +147,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 908, 5, _vals))
-    'retail/checks/tasks.chk:911:5: let claims = granted'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 915, 5, _vals))
+    'retail/checks/tasks.chk:918:5: let claims = granted'
     try:
         v_claims_20 = rt.let_value(v_granted_9)
     except Exception as _e:
         v_claims_20 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:912:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+    'retail/checks/tasks.chk:919:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_21) for v_claim_21 in rt.elements(rt.let_value(v_claims_20))))
@@ -168,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 912, 5, _vals))
-    'retail/checks/tasks.chk:914:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 919, 5, _vals))
+    'retail/checks/tasks.chk:921:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_t_23, 'send') and rt.text_says(v_t_23, 'back') for v_t_23 in rt.elements(rt.sentences(v_m_22['content'])))) for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'assistant'))
@@ -184,16 +184,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 914, 5, _vals))
-    'retail/checks/tasks.chk:917:9: use promised_nothing'
-    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:917', '')
-    'retail/checks/tasks.chk:921:9: use amounts_told([])'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 921, 5, _vals))
+    'retail/checks/tasks.chk:924:9: use promised_nothing'
+    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:924', '')
+    'retail/checks/tasks.chk:928:9: use amounts_told([])'
     try:
         v_outcomes_24 = []
     except Exception as _e:
         v_outcomes_24 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:921', v_outcomes_24, ('outcomes = []',), '')
-    'retail/checks/tasks.chk:922:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:928', v_outcomes_24, ('outcomes = []',), '')
+    'retail/checks/tasks.chk:929:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
     _raised = False
     try:
         _v = any((any((round(v_p_26, 2) != round(p_percent, 2) and v_p_26 != 100 for v_p_26 in rt.elements(rt.percentages(v_m_25['content'])))) for v_m_25 in rt.elements(messages) if v_m_25['role'] == 'assistant'))
@@ -208,13 +208,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 922, 5, _vals))
-    'retail/checks/tasks.chk:930:5: let owner = initial.users[initial.orders[order_id].user_id]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 929, 5, _vals))
+    'retail/checks/tasks.chk:937:5: let owner = initial.users[initial.orders[order_id].user_id]'
     try:
         v_owner_27 = rt.row(initial['users'], rt.row(initial['orders'], p_order_id, 'orders')['user_id'], 'users')
     except Exception as _e:
         v_owner_27 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:931:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
+    'retail/checks/tasks.chk:938:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
     _raised = False
     try:
         _v = all(((((len(rt.words(p_order_id)) > 0 and all((rt.text_says(v_c_28['args']['summary'], v_w_29) for v_w_29 in rt.elements(rt.words(p_order_id)))) or rt.text_says(v_c_28['args']['summary'], rt.let_value(v_owner_27)['user_id'])) or rt.text_says(v_c_28['args']['summary'], rt.let_value(v_owner_27)['email'])) or rt.text_says(v_c_28['args']['summary'], rt.let_value(v_owner_27)['name']['first_name'] + ' ' + rt.let_value(v_owner_27)['name']['last_name'])) and any((rt.contains(rt.text_of(v_c_28['args']['summary']).lower(), v_w_30) for v_w_30 in rt.elements(rt.let_value(v_compensation_requests_7)))) for v_c_28 in rt.elements(calls) if v_c_28['tool'] == 'transfer_to_human_agents' and v_c_28['ok']))
@@ -229,13 +229,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 931, 5, _vals))
-    'retail/checks/tasks.chk:939:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 938, 5, _vals))
+    'retail/checks/tasks.chk:946:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
     try:
         v_handed_34 = ['approved a', 'approved it', 'approved by me', 'i approved', "i've approved", 'i’ve approved', 'agreed to a', 'agreed to the refund', 'agreed to the compensation', 'agreed to give', 'agreed to pay', 'agreed to refund', 'agreed to compensate', 'already agreed', 'authorized a', 'authorized the', 'authorized it', 'authorized by me', 'i authorized', 'have authorized', 'has authorized', 'authorised a', 'authorised the', 'authorised it', 'authorised by me', 'i authorised', 'have authorised', 'has authorised', 'please pay', 'please refund', 'please issue', 'please credit', 'please process', 'please execute', 'please apply', 'just process']
     except Exception as _e:
         v_handed_34 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:947:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
+    'retail/checks/tasks.chk:954:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_c_35['args']['summary'], v_g_36) for v_g_36 in rt.elements(rt.let_value(v_granted_9) + rt.let_value(v_promised_37) + rt.let_value(v_handed_34)))) for v_c_35 in rt.elements(calls) if v_c_35['tool'] == 'transfer_to_human_agents' and v_c_35['ok']))
@@ -250,13 +250,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 947, 5, _vals))
-    'retail/checks/tasks.chk:954:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history] + [round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)]'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 954, 5, _vals))
+    'retail/checks/tasks.chk:961:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history] + [round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)]'
     try:
         v_order_values_42 = [v_i_38['price'] for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_39['price'] for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)] + [v_p_40['amount'] for v_p_40 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])] + [round(sum((v_i_41['price'] for v_i_41 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) * p_percent / 100, 2)]
     except Exception as _e:
         v_order_values_42 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:958:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
+    'retail/checks/tasks.chk:965:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_45, 2) == round(v_n_44, 2) for v_v_45 in rt.elements(rt.let_value(v_order_values_42)))) for v_n_44 in rt.elements(rt.amounts(v_c_43['args']['summary'])))) for v_c_43 in rt.elements(calls) if v_c_43['tool'] == 'transfer_to_human_agents' and v_c_43['ok']))
@@ -271,13 +271,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 958, 5, _vals))
-    'retail/checks/tasks.chk:963:5: let share = round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 965, 5, _vals))
+    'retail/checks/tasks.chk:970:5: let share = round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)'
     try:
         v_share_47 = round(sum((v_i_46['price'] for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) * p_percent / 100, 2)
     except Exception as _e:
         v_share_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:964:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)"'
+    'retail/checks/tasks.chk:971:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)"'
     _raised = False
     try:
         _v = any((any((not rt.beside(v_t_49, rt.let_value(v_share_47), [{'value': rt.let_value(v_share_47), 'names': [rt.text_of(p_percent) + '%', rt.text_of(p_percent) + ' percent']}]) or any((rt.text_says(v_t_49, v_w_51) for v_w_51 in rt.elements(rt.let_value(v_share_refused_52)))) for v_t_49 in rt.elements(rt.sentences(v_c_48['args']['summary'])) if any((round(v_n_50, 2) == round(rt.let_value(v_share_47), 2) for v_n_50 in rt.elements(rt.amounts(v_t_49)))))) for v_c_48 in rt.elements(calls) if v_c_48['tool'] == 'transfer_to_human_agents' and v_c_48['ok']))
@@ -292,13 +292,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)" (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2))', _why if _raised else "the transfer's summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)", 'retail/checks/tasks.chk', 964, 5, _vals))
-    'retail/checks/tasks.chk:973:5: let order_named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: order_names}] + [{value: p.amount, names: order_names} for p in initial.orders[order_id].payment_history]'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)" (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2))', _why if _raised else "the transfer's summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)", 'retail/checks/tasks.chk', 971, 5, _vals))
+    'retail/checks/tasks.chk:980:5: let order_named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: order_names}] + [{value: p.amount, names: order_names} for p in initial.orders[order_id].payment_history]'
     try:
         v_order_named_59 = [{'value': v_i_53['price'], 'names': [v_i_53['item_id'], v_i_53['name']] + [v_w_54 for v_w_54 in rt.elements(rt.words(v_i_53['name'])) if len(v_w_54) > 3] + [v_o_55 for v_o_55 in rt.elements(v_i_53['options'])]} for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_56['price'] for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_order_names_57)}] + [{'value': v_p_58['amount'], 'names': rt.let_value(v_order_names_57)} for v_p_58 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])]
     except Exception as _e:
         v_order_named_59 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:977:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary): any(n in amounts(t) where round(n, 2) != round(share, 2) and any(r in order_named: round(r.value, 2) == round(n, 2)): not beside(t, n, order_named + [{value: share, names: [str(percent) + "%", str(percent) + " percent"] + share_names}])))) else "the transfer\'s summary tells an amount of the order as the share asked for (the order\'s total called the customer\'s share or refund)"'
+    'retail/checks/tasks.chk:984:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary): any(n in amounts(t) where round(n, 2) != round(share, 2) and any(r in order_named: round(r.value, 2) == round(n, 2)): not beside(t, n, order_named + [{value: share, names: [str(percent) + "%", str(percent) + " percent"] + share_names}])))) else "the transfer\'s summary tells an amount of the order as the share asked for (the order\'s total called the customer\'s share or refund)"'
     _raised = False
     try:
         _v = any((any((any((not rt.beside(v_t_61, v_n_62, rt.let_value(v_order_named_59) + [{'value': rt.let_value(v_share_47), 'names': [rt.text_of(p_percent) + '%', rt.text_of(p_percent) + ' percent'] + rt.let_value(v_share_names_64)}]) for v_n_62 in rt.elements(rt.amounts(v_t_61)) if round(v_n_62, 2) != round(rt.let_value(v_share_47), 2) and any((round(v_r_63['value'], 2) == round(v_n_62, 2) for v_r_63 in rt.elements(rt.let_value(v_order_named_59)))))) for v_t_61 in rt.elements(rt.sentences(v_c_60['args']['summary'])))) for v_c_60 in rt.elements(calls) if v_c_60['tool'] == 'transfer_to_human_agents' and v_c_60['ok']))
@@ -313,8 +313,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary): any(n in amounts(t) where round(n, 2) != round(share, 2) and any(r in order_named: round(r.value, 2) == round(n, 2)): not beside(t, n, order_named + [{value: share, names: [str(percent) + "%", str(percent) + " percent"] + share_names}])))) else "the transfer\'s summary tells an amount of the order as the share asked for (the order\'s total called the customer\'s share or refund)" (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2), order_named = ([{value: i.price, names: ([i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3]) + [o for o in i.options]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: order_names}]) + [{value: p.amount, names: order_names} for p in initial.orders[order_id].payment_history])', _why if _raised else "the transfer's summary tells an amount of the order as the share asked for (the order's total called the customer's share or refund)", 'retail/checks/tasks.chk', 977, 5, _vals))
-    'retail/checks/tasks.chk:986:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary): any(n in amounts(t) where round(n, 2) != round(share, 2) and any(r in order_named: round(r.value, 2) == round(n, 2)): not beside(t, n, order_named + [{value: share, names: [str(percent) + "%", str(percent) + " percent"] + share_names}])))) else "the transfer\'s summary tells an amount of the order as the share asked for (the order\'s total called the customer\'s share or refund)" (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2), order_named = ([{value: i.price, names: ([i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3]) + [o for o in i.options]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: order_names}]) + [{value: p.amount, names: order_names} for p in initial.orders[order_id].payment_history])', _why if _raised else "the transfer's summary tells an amount of the order as the share asked for (the order's total called the customer's share or refund)", 'retail/checks/tasks.chk', 984, 5, _vals))
+    'retail/checks/tasks.chk:993:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
     _raised = False
     try:
         _v = any((any((round(v_p_66, 2) != round(p_percent, 2) for v_p_66 in rt.elements(rt.percentages(v_c_65['args']['summary'])))) for v_c_65 in rt.elements(calls) if v_c_65['tool'] == 'transfer_to_human_agents' and v_c_65['ok']))
@@ -329,5 +329,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 986, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 993, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 22, _soft, 0.0, _failures)

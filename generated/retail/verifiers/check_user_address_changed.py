@@ -5,7 +5,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:788)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:795)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -16,13 +16,13 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:789:9: use identify_first'
+    'retail/checks/tasks.chk:796:9: use identify_first'
     _hard, _soft = policy_rule_identify_first(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:790:9: use confirm_each_write'
+    'retail/checks/tasks.chk:797:9: use confirm_each_write'
     _hard, _soft = policy_rule_confirm_each_write(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:791:9: use one_user_per_conversation'
+    'retail/checks/tasks.chk:798:9: use one_user_per_conversation'
     _hard, _soft = policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft)
-    'retail/checks/tasks.chk:792:5: require db == gold'
+    'retail/checks/tasks.chk:799:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -36,8 +36,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 792, 5, _vals))
-    'retail/checks/tasks.chk:793:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 799, 5, _vals))
+    'retail/checks/tasks.chk:800:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -50,8 +50,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 793, 5, _vals))
-    'retail/checks/tasks.chk:794:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 800, 5, _vals))
+    'retail/checks/tasks.chk:801:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -65,8 +65,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 794, 5, _vals))
-    'retail/checks/tasks.chk:795:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 801, 5, _vals))
+    'retail/checks/tasks.chk:802:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _r = 1
@@ -80,8 +80,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 795, 5, _vals))
-    'retail/checks/tasks.chk:796:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 802, 5, _vals))
+    'retail/checks/tasks.chk:803:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -94,8 +94,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 796, 5, _vals))
-    'retail/checks/tasks.chk:797:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 803, 5, _vals))
+    'retail/checks/tasks.chk:804:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -108,8 +108,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 797, 5, _vals))
-    'retail/checks/tasks.chk:798:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 804, 5, _vals))
+    'retail/checks/tasks.chk:805:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -123,8 +123,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 798, 5, _vals))
-    'retail/checks/tasks.chk:799:9: use address_told("modify_user_address", new_address)'
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 805, 5, _vals))
+    'retail/checks/tasks.chk:806:9: use address_told("modify_user_address", new_address)'
     try:
         v_write_2 = 'modify_user_address'
     except Exception as _e:
@@ -133,14 +133,14 @@ def verify(trace):
         v_address_3 = p_new_address
     except Exception as _e:
         v_address_3 = rt.let_failed(_e)
-    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:799', v_write_2, v_address_3, ('write = "modify_user_address"', 'address = new_address'), '')
-    'retail/checks/tasks.chk:800:9: use shares_told("modify_user_address")'
+    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:806', v_write_2, v_address_3, ('write = "modify_user_address"', 'address = new_address'), '')
+    'retail/checks/tasks.chk:807:9: use shares_told("modify_user_address")'
     try:
         v_write_4 = 'modify_user_address'
     except Exception as _e:
         v_write_4 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:800', v_write_4, ('write = "modify_user_address"',), '')
-    'retail/checks/tasks.chk:803:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:807', v_write_4, ('write = "modify_user_address"',), '')
+    'retail/checks/tasks.chk:810:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_5 in rt.elements(calls) if v_c_5['tool'] == 'modify_user_address' and v_c_5['ok']))
         _ok = bool(_v)
@@ -153,5 +153,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 803, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 810, 5, _vals))
     return rt.finish('user_address_changed', _hard, 17, _soft, 1.0, _failures)
