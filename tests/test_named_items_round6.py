@@ -27,7 +27,8 @@ from tests.consent_helpers import (
     judged,
     play_exchange,
 )
-from tests.hand_agents import played, turn
+from tests.hand_agents import turn
+from tests.test_named_items_turn import hana
 
 BOTH = "I'll return the Arc LED Desk Lamp and the Pocket Bluetooth Speaker from order #W1."
 BOTHP = f"I can return {L} and {S}{TAIL}"
@@ -42,29 +43,14 @@ RETURN_BOTH = {
 
 
 def _hana(retail_domain: Any, between: list[Any]) -> dict[str, Any]:
-    """Hana's return with a hand-written user (what an LLM user could write): ``between`` comes
-    after the proposal of the lamp and the speaker, then the return of both; its verdict."""
-    row = played(
+    """Hana's return with a hand-written user: ``between`` after the proposal of the lamp and the
+    speaker, then the return of both and its report; its verdict."""
+    return hana(
         retail_domain,
-        "return-hana-two-items-gift-card",
-        [
-            ("u", "I'd like to return the lamp and the speaker from order #W1000149."),
-            turn("Could you give me your email?"),
-            ("u", "It's hana.kobayashi@postbox.example."),
-            turn(None, ("find_user_id_by_email", {"email": "hana.kobayashi@postbox.example"})),
-            turn(None, ("get_order_details", {"order_id": "#W1000149"})),
-            turn(None, ("get_user_details", {"user_id": "usr_hanakobayashi"})),
-            turn(BOTHP + ASK),
-            *between,
-            turn(None, ("return_delivered_order_items", RETURN_BOTH)),
-            turn(
-                "The return is requested. 193.99 went to gift card gift_6690, whose balance is "
-                "now 313.99."
-            ),
-            ("u", "Thanks. ###STOP###"),
-        ],
+        between,
+        RETURN_BOTH["item_ids"],
+        "The return is requested. 193.99 went to gift card gift_6690, whose balance is now 313.99.",
     )
-    return row["verdict"]
 
 
 # H6: between the proposal of both and the yes, another version proposed or a change asked for

@@ -356,9 +356,15 @@ RETURN_BOTH = {
 HANA_PROPOSAL = "I can return " + L + " and " + S + TAIL + ASK
 
 
-def _hana(retail_domain: Any, between: list[Any], items: list[str]) -> dict[str, Any]:
+def hana(
+    retail_domain: Any,
+    between: list[Any],
+    items: list[str],
+    report: str = "The return is requested.",
+) -> dict[str, Any]:
     """Hana's return with a hand-written user (what an LLM user could write): ``between`` comes
-    after the proposal of the lamp and the speaker, then a return of ``items``; its verdict."""
+    after the proposal of the lamp and the speaker, then a return of ``items`` and the agent's
+    ``report``; its verdict."""
     row = played(
         retail_domain,
         "return-hana-two-items-gift-card",
@@ -372,7 +378,7 @@ def _hana(retail_domain: Any, between: list[Any], items: list[str]) -> dict[str,
             turn(HANA_PROPOSAL),
             *between,
             turn(None, ("return_delivered_order_items", {**RETURN_BOTH, "item_ids": items})),
-            turn("The return is requested."),
+            turn(report),
             ("u", "Thanks. ###STOP###"),
         ],
     )
@@ -408,5 +414,5 @@ def _hana(retail_domain: Any, between: list[Any], items: list[str]) -> dict[str,
 def test_an_llm_users_withdrawal_is_read_by_the_retail_verifier(
     retail_domain: Any, between: list[Any], items: list[str], counts: bool
 ) -> None:
-    verdict = _hana(retail_domain, between, items)
+    verdict = hana(retail_domain, between, items)
     assert ("confirmed(c" not in failed(verdict)) is counts, verdict["failures"]

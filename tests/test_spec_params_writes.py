@@ -6,28 +6,14 @@ belongs: one error, the hint."""
 
 from __future__ import annotations
 
-import shutil
+from tests.test_key_under_wrong_mapping import desk_errors
 
-import pytest
-
-from eigendsl.compiler import analyze
-from eigendsl.errors import EigenError
-from tests.conftest import ROOT
-
-DESK = ROOT / "tests" / "fixtures" / "library_desk"
 PARAM = "      loan_id: {type: string, description: The loan id.}\n"
 
 
-def _errors(tmp_path, old: str, new: str, relative: str = "domain.yaml") -> list[str]:
-    spec = tmp_path / "library"
-    shutil.copytree(DESK, spec, ignore=shutil.ignore_patterns("__pycache__"))
-    path = spec / relative
-    text = path.read_text()
-    assert text.count(old) == 1
-    path.write_text(text.replace(old, new))
-    with pytest.raises(EigenError) as raised:
-        analyze(spec)
-    return [str(d).removeprefix(f"{spec}/") for d in raised.value.diagnostics]
+def _errors(tmp_path, old: str, new: str) -> list[str]:
+    """The errors of the library desk with domain.yaml's ``old`` written as ``new``."""
+    return desk_errors(tmp_path, "domain.yaml", old, new)
 
 
 def test_writes_under_params_is_one_error_the_hint(tmp_path) -> None:
