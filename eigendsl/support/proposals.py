@@ -364,8 +364,10 @@ def _offers_other(text: str, tool: str, verbs: Any) -> bool:
     ("Shall I check its delivery date?") or another action; "Shall I go ahead?" offers none.
 
     >>> [_offers_other(t, "cancel_order", ()) for t in ("Should I check its date instead?",
-    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?")]
-    [True, False, False, False]
+    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?",
+    ...     "Cancel it, or would you rather exchange it?",
+    ...     "Cancel it, or would you rather keep it?")]
+    [True, False, False, False, True, False]
     """
     words = {normalize_text(action) for action in write_actions(tool, verbs)}
     said = normalize_text(text)

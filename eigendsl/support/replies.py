@@ -135,6 +135,9 @@ def reply_answer(reply: str, actions: Any = ()) -> str | None:
     >>> [reply_answer(r) for r in ("No objection.", "Why not.", "No, that will be all.",
     ...     "No. That's all, thanks.", "I'm not sure yet.", "Yes, forget it.", "Please.")]
     ['yes', 'yes', None, 'no', None, None, 'yes']
+    >>> [reply_answer(r) for r in ("Yes, and don't forget the lamp.", "Let's hold off on that.",
+    ...     "Yes, not only the lamp but the speaker too.", "I'll keep it, thanks.", "No wait.")]
+    ['yes', 'no', 'yes', 'no', 'no']
     >>> reply_answer("Yes, cancel that."), reply_answer("Yes, cancel that.", ["cancel"])
     (None, 'yes')
     """

@@ -106,7 +106,10 @@ def withdraws(
     between ("keep the lamp", "not the lamp", "scratch the lamp", "don't return the lamp";
     not "I don't need the lamp anymore", the reason for the write), or before its staying
     ("the lamp stays with me"); or a list with "only" or "just" that names records of the
-    parameter but not this one ("Actually, just the speaker").
+    parameter but not this one ("Actually, just the speaker"). A take-back verb negated ("don't
+    forget the lamp"), a later correction that takes the record in again ("no wait, return it
+    too") and keeping it until it goes ("keep the lamp packed until the label arrives") take
+    nothing back.
 
     >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name"]}
     >>> db = {"orders": {"#W1": {"items": [{"item_id": "L1", "name": "Desk Lamp"},
@@ -116,6 +119,10 @@ def withdraws(
     ...     "Actually, keep the lamp.", "Yes, just the speaker.", "Yes, I don't need the lamp.",
     ...     "Yes, please.", "Scratch the desk lamp.", "Yes, I don't want to return the lamp.")]
     [True, True, False, False, True, True]
+    >>> [withdraws(t, args, {"item_ids": item}, [db], ["return"]) for t in (
+    ...     "Yes, don't forget the lamp.", "Keep the lamp... no wait, return it too.",
+    ...     "The lamp stays in its box until the courier comes.", "The lamp stays with me.")]
+    [False, False, False, True]
     """
     text = normalize_text(reply).replace("\u2019", "'")
     forms = frozenset(f for action in actions for f in verb_forms(normalize_text(action)))
@@ -273,9 +280,7 @@ _VERBS = frozenset(
     "|take off|cross off|strike|hold off on".split("|")
 )
 # A negation right before such a verb ("don't", "do not", "never", "don't want to").
-_NEGATED = re.compile(
-    r"(?:\b(?:not|never)|n't)\s+(?:(?:want|need|have|wanna|mean)\s+(?:to\s+)?)?$"
-)
+_NEGATED = re.compile(r"(?:\b(?:not|never)|n't)\s+(?:(?:want|need|have|wanna|mean)\s+(?:to\s+)?)?$")
 # Keeping for a while, until the record goes ("I'll keep the lamp packed until the label
 # arrives", "the lamp will stay in its box until the courier comes"): no taking back.
 _KEEPS_FOR_NOW = frozenset("keep keeping leave leaving hold onto hold on to".split())
@@ -304,9 +309,7 @@ def _undone(text: str, end: int, forms: frozenset[str], words: list[str]) -> boo
     not negated, and not taken back again by a pronoun after it."""
     verbs = "|".join(re.escape(f) for f in sorted(forms | {"include", "add"}, key=len))
     names = "|".join(re.escape(w) for w in [*words, "it", "that one", "this one", "that"])
-    taken_in = re.compile(
-        rf"\b(?:{verbs})\s+(?:(?:the|my|your|this|that)\s+)?(?:{names})\b(?!\w)"
-    )
+    taken_in = re.compile(rf"\b(?:{verbs})\s+(?:(?:the|my|your|this|that)\s+)?(?:{names})\b(?!\w)")
     for correction in _CORRECTION.finditer(text, end):
         sentence = re.match(r"[^.!?;]*", text[correction.end() :])
         rest = sentence.group() if sentence else ""
