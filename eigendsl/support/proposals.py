@@ -42,6 +42,7 @@ _CONSENT = re.compile(
 # only ask leave for what was proposed ("Shall I go ahead?", "Do you want me to proceed?"). A
 # look-up stated as something the agent could do ("I could also look up the date. Is that what
 # you want?") offers it too; only a look-up's verb, since "I can return ..." states the write.
+
 _OFFER = re.compile(
     r"\b(?:shall i|should i|can i|may i|(?:would|do) you (?:like|want) me to|want me to"
     r"|like me to|(?:ready|happy|okay|ok) for me to|(?:do you )?mind if i"
@@ -52,6 +53,15 @@ _OFFER = re.compile(
     r"\s+(?:(?:also|first|now|just|then)\s+)?(\w+)"
 )
 
+
+# An either/or ("Shall I return them, or would you rather exchange them?") offers its other
+# option, so a plain "Yes" to it chooses neither and the agent asks again; not where the other
+# option is to leave things as they are ("..., or would you rather keep it?" asks yes or no).
+_RATHER = re.compile(
+    r"\b(?:would|do) you (?:rather|prefer)(?: to| that i| i| me to| for me to| we)?"
+    r"\s+(?:(?:also|first|now|just|then|instead)\s+)?(\w+)"
+)
+_AS_IT_IS = frozenset("keep hold leave wait stay not think hang".split())
 
 _GO_AHEAD = frozenset(
     "go proceed continue do confirm finalize finalise complete submit process make carry "
@@ -354,12 +364,16 @@ def _offers_other(text: str, tool: str, verbs: Any) -> bool:
     ("Shall I check its delivery date?") or another action; "Shall I go ahead?" offers none.
 
     >>> [_offers_other(t, "cancel_order", ()) for t in ("Should I check its date instead?",
-    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?")]
-    [True, False, False, False]
+    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?",
+    ...     "Cancel it, or would you rather exchange it?",
+    ...     "Cancel it, or would you rather keep it?")]
+    [True, False, False, False, True, False]
     """
     words = {normalize_text(action) for action in write_actions(tool, verbs)}
+    said = normalize_text(text)
+    rather = [verb for verb in _RATHER.findall(said) if verb not in _AS_IT_IS]
     return any(
-        verb not in _GO_AHEAD and verb not in words for verb in _OFFER.findall(normalize_text(text))
+        verb not in _GO_AHEAD and verb not in words for verb in [*_OFFER.findall(said), *rather]
     )
 
 

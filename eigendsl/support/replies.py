@@ -60,9 +60,9 @@ _CLAUSE = r"(?:^|[.,;:!?\u2026]|\s-+)\s*(?:(?:oh|ah|um|uh|well|and|so)\W+)?"
 
 
 _DENIAL_CLAUSE = re.compile(
-    _CLAUSE + r"(?:no(?!\s+(?:longer|problem|worries|rush|hurry)\b)|nope|nah|never|dont|don't"
-    r"(?!\s+worry)|do not|please don't|please do not|stop"
-    r"|not(?!\s+(?:a problem|an issue|at all)\b))(?!\w)"
+    _CLAUSE + r"(?:no(?!\s+(?:longer|problem|worries|rush|hurry)\b)|nope|nah|never|dont"
+    r"|(?:please )?(?:don't|do not)(?!\s+(?:worry|forget)\b)|stop"
+    r"|not(?!\s+(?:a problem|an issue|at all|only)\b))(?!\w)"
 )
 
 
@@ -89,6 +89,29 @@ _CLOSING_REPLY = re.compile(
 )
 
 
+# What reads as a denial and is none: a take-back word negated ("don't forget the lamp",
+# "don't skip it": keep it in), and the "no wait" that starts a self-correction ("keep the lamp...
+# no wait, return it too"); "No wait." alone still holds the write.
+_NOT_A_NO = re.compile(
+    r"(?<!\w)(?:(?:please\s+)?(?:don't|do not|never)\s+(?:forget|skip|leave out|leave off|drop"
+    r"|remove|exclude|miss|overlook)|no,?\s+wait(?=\W+\w))(?!\w)"
+)
+# "not only A but B": both, neither a denial nor a "but" that holds the yes.
+_NOT_ONLY = re.compile(r"(?<!\w)not only\b([^.!?;]*?)\bbut(?: also)?\b")
+
+
+# A decline in words of keeping things as they are: "I'd like to keep it after all", "I've
+# decided to keep the order", "Let's hold off on that", "leave it as it is", "I'll keep it";
+# not negated ("don't keep it": a denial reads that) nor "keep it short", "keep me posted".
+_KEEPS_AS_IS = re.compile(
+    r"(?<!\w)(?:(?:keep|keeping|hold on to|hang on to|hold onto|hang onto)\s+(?:it|that|this|them"
+    r"|the (?:\w+\s+)?order|my (?:\w+\s+)?order|everything)(?!\s+(?:short|brief|quick|simple"
+    r"|coming|up|going|in mind|posted)\b)|(?:leave|leaving)\s+(?:it|that|this|them|the order"
+    r"|things|everything)\s+(?:as (?:it is|is|they are)|alone|be|for now|there)"
+    r"|hold off(?:\s+on)?|let's not|let us not|(?:i'll|i will) pass)(?!\w)"
+)
+
+
 def reply_answer(reply: str, actions: Any = ()) -> str | None:
     """What a user's message answers a proposal: "yes", "no" or None (neither, both, or a
     closing); ``actions`` are the words that name the write proposed (:func:`_actions`).
@@ -112,6 +135,9 @@ def reply_answer(reply: str, actions: Any = ()) -> str | None:
     >>> [reply_answer(r) for r in ("No objection.", "Why not.", "No, that will be all.",
     ...     "No. That's all, thanks.", "I'm not sure yet.", "Yes, forget it.", "Please.")]
     ['yes', 'yes', None, 'no', None, None, 'yes']
+    >>> [reply_answer(r) for r in ("Yes, and don't forget the lamp.", "Let's hold off on that.",
+    ...     "Yes, not only the lamp but the speaker too.", "I'll keep it, thanks.", "No wait.")]
+    ['yes', 'no', 'yes', 'no', 'no']
     >>> reply_answer("Yes, cancel that."), reply_answer("Yes, cancel that.", ["cancel"])
     (None, 'yes')
     """
@@ -119,6 +145,7 @@ def reply_answer(reply: str, actions: Any = ()) -> str | None:
     text = str(reply).lower().replace("\u2019", "'").strip()
     text = _AGREEMENT.sub(lambda m: "sure." if m.group().endswith("?") else "sure", text)
     text = _UNSURE.sub("unsure", text)
+    text = _NOT_ONLY.sub(lambda m: f"{m[1]}and", text)
     first = _FIRST_SENTENCE.match(text)
     sentence = first.group() if first else ""
     agree = _AFFIRMATIVE.search(sentence) or _PLEASE_ALONE.match(sentence)
@@ -134,6 +161,9 @@ def reply_answer(reply: str, actions: Any = ()) -> str | None:
     if _AFFIRMATIVE_CLAUSE.search(text):
         return None
     rest = _CLOSING_REPLY.sub(" ", text)  # a closing's own "no" answers no proposal
+    rest = _NOT_A_NO.sub(" ", rest)
+    if _KEEPS_AS_IS.search(rest) and not _AFFIRMATIVE.search(rest):
+        return "no"  # "Actually, I'd like to keep it after all."
     return "no" if _DENIAL.search(rest) or _backs_out(rest, actions) else None
 
 

@@ -61,7 +61,7 @@ _KEPT_AFTER = re.compile(
 _KEPT_BY_PRONOUN = re.compile(
     r"\b(?:keep|keeping|hold on to|hang on to|hold onto|hang onto|skip|drop|scratch|leave|forget"
     r"(?: about)?|exclude|remove)\s+(?:it|that one|this one|that|this)\b(?!\s+(?:too|as well|also"
-    r"|either)\b)"
+    r"|either|packed|boxed|wrapped|in (?:its|the) box)\b)"
 )
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b|\bcannot\b")
 
@@ -106,7 +106,10 @@ def withdraws(
     between ("keep the lamp", "not the lamp", "scratch the lamp", "don't return the lamp";
     not "I don't need the lamp anymore", the reason for the write), or before its staying
     ("the lamp stays with me"); or a list with "only" or "just" that names records of the
-    parameter but not this one ("Actually, just the speaker").
+    parameter but not this one ("Actually, just the speaker"). A take-back verb negated ("don't
+    forget the lamp"), a later correction that takes the record in again ("no wait, return it
+    too") and keeping it until it goes ("keep the lamp packed until the label arrives") take
+    nothing back.
 
     >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name"]}
     >>> db = {"orders": {"#W1": {"items": [{"item_id": "L1", "name": "Desk Lamp"},
@@ -116,6 +119,10 @@ def withdraws(
     ...     "Actually, keep the lamp.", "Yes, just the speaker.", "Yes, I don't need the lamp.",
     ...     "Yes, please.", "Scratch the desk lamp.", "Yes, I don't want to return the lamp.")]
     [True, True, False, False, True, True]
+    >>> [withdraws(t, args, {"item_ids": item}, [db], ["return"]) for t in (
+    ...     "Yes, don't forget the lamp.", "Keep the lamp... no wait, return it too.",
+    ...     "The lamp stays in its box until the courier comes.", "The lamp stays with me.")]
+    [False, False, False, True]
     """
     text = normalize_text(reply).replace("\u2019", "'")
     forms = frozenset(f for action in actions for f in verb_forms(normalize_text(action)))
@@ -128,7 +135,11 @@ def withdraws(
         for key in carried:
             words.setdefault(key, _words(key, frozenset(), head))
         said = _said(text, words)
-        if any(_taken_back(text, start, end, forms) for key, start, end in said if key in carried):
+        if any(
+            _taken_back(text, start, end, forms) and not _undone(text, end, forms, words[key])
+            for key, start, end in said
+            if key in carried
+        ):
             return True
         only = _only_named(text, said)
         if only and any(key not in only for key in carried):
@@ -238,19 +249,78 @@ def _taken_back(text: str, start: int, end: int, forms: frozenset[str]) -> bool:
     """Whether what comes before a record's word (``text[start:end]``), in its clause, takes it
     back, or what comes after says it stays or is not returned."""
     clause = _CLAUSE.split(text[:start])[-1]
+    after = _CLAUSE.split(text[end:])[0]
     # every word that takes back, not only the first ("instead of both, I'll keep the lamp")
     at = 0
     while before := _TAKEN_BACK.search(clause, at):
+        at = before.start() + 1
+        if before["word"] in _VERBS and _NEGATED.search(clause, 0, before.start()):
+            continue  # "don't forget the lamp", "don't skip the lamp": it stays in
+        if before["word"] in _KEEPS_FOR_NOW and _FOR_NOW.match(after):
+            continue  # "I'll keep the lamp packed until the label arrives"
         if _between(before["between"], forms):
             return True
-        at = before.start() + 1
-    after = _CLAUSE.split(text[end:])[0]
     deed = _NOT_DONE.match(after)
-    if _STAYS.match(after) or (deed and deed[1] in forms) or _KEPT_AFTER.match(after):
+    stays = _STAYS.match(after)
+    if (stays and not _FOR_NOW.match(after, stays.end())) or (deed and deed[1] in forms):
+        return True
+    if _KEPT_AFTER.match(after):
         return True
     if _TAKEN_OFF.match(after) and _TAKE.search(clause):
         return True  # "take the lamp off the list", "leave the lamp out"
     return _by_pronoun(text, end)
+
+
+# The words of ``_TAKEN_BACK`` that are verbs: negated, they keep the record in ("don't forget
+# the lamp", "never skip it"); "not", "except", "instead of" are no verbs.
+_VERBS = frozenset(
+    "keep using|keep having|keep wearing|leave out|leaving out|count out|keep|keeping|hold on to"
+    "|holding on to|hang on to|hold onto|hang onto|retain|leave|leaving|skip|skipping|scratch"
+    "|scrap|drop|dropping|remove|removing|exclude|excluding|forget|forget about|take out"
+    "|take off|cross off|strike|hold off on".split("|")
+)
+# A negation right before such a verb ("don't", "do not", "never", "don't want to").
+_NEGATED = re.compile(r"(?:\b(?:not|never)|n't)\s+(?:(?:want|need|have|wanna|mean)\s+(?:to\s+)?)?$")
+# Keeping for a while, until the record goes ("I'll keep the lamp packed until the label
+# arrives", "the lamp will stay in its box until the courier comes"): no taking back.
+_KEEPS_FOR_NOW = frozenset("keep keeping leave leaving hold onto hold on to".split())
+_UNTIL_IT_GOES = (
+    r"(?:until|till|til|before)\s+(?:(?:the|a|my|your|its|their)\s+)?(?:\w+\s+)?"
+    r"(?:courier|pickup|pick-up|label|driver|collection|shipment|return)\b"
+    r"|(?:until|till|til)\s+(?:it's|it is|they're|they are|it gets|it's been)\s+"
+    r"(?:picked up|collected|shipped|sent|returned|mailed|posted|dropped off)\b"
+)
+_FOR_NOW = re.compile(
+    r"(?:\s+ones?)?\s+(?:(?:(?:in|inside)\s+(?:its|the|their|my|his|her)\s+(?:\w+\s+)?"
+    r"(?:box|boxes|packaging|package|case|bag|wrapping)|packed|boxed|wrapped|sealed|safe"
+    r"|ready)\b(?:\s+(?:" + _UNTIL_IT_GOES + r"))?|" + _UNTIL_IT_GOES + ")"
+)
+# A correction later in the message that takes the record in again ("keep the lamp... no wait,
+# return it too"): what starts it, then the write's verb (or "include") on it.
+_CORRECTION = re.compile(
+    r"\b(?:no,? wait|wait,? no|wait|i mean|actually|on second thought|on reflection"
+    r"|scratch that|never ?mind(?: that)?)\b"
+)
+
+
+def _undone(text: str, end: int, forms: frozenset[str], words: list[str]) -> bool:
+    """Whether a correction after a record's word (from ``end``) takes it in again: the write's
+    verb or "include" on it ("it", "that one", one of ``words``) in the correction's sentence,
+    not negated, and not taken back again by a pronoun after it."""
+    verbs = "|".join(re.escape(f) for f in sorted(forms | {"include", "add"}, key=len))
+    names = "|".join(re.escape(w) for w in [*words, "it", "that one", "this one", "that"])
+    taken_in = re.compile(rf"\b(?:{verbs})\s+(?:(?:the|my|your|this|that)\s+)?(?:{names})\b(?!\w)")
+    for correction in _CORRECTION.finditer(text, end):
+        sentence = re.match(r"[^.!?;]*", text[correction.end() :])
+        rest = sentence.group() if sentence else ""
+        found = taken_in.search(rest)
+        if (
+            found
+            and not _NEGATION.search(rest, 0, found.start())
+            and not _by_pronoun(text, correction.end() + found.end())
+        ):
+            return True
+    return False
 
 
 def _by_pronoun(text: str, end: int) -> bool:
