@@ -69,8 +69,8 @@ def _without_seconds(report: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
-@pytest.mark.parametrize("stage", ["eval_grpo", "eval_sft"])
+# each stage with one of the two ways to stop it (the four pairs cost a minute more of the suite)
+@pytest.mark.parametrize(("stage", "how"), [("eval_grpo", "SIGKILL"), ("eval_sft", "SIGINT")])
 def test_an_evaluation_stopped_half_way_is_played_again_as_a_run_never_stopped(
     whole, tmp_path, stage, how
 ):
