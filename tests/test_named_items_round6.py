@@ -42,14 +42,17 @@ RETURN_BOTH = {
 }
 
 
-def _hana(retail_domain: Any, between: list[Any]) -> dict[str, Any]:
-    """Hana's return with a hand-written user: ``between`` after the proposal of the lamp and the
-    speaker, then the return of both and its report; its verdict."""
+def hana_both(
+    retail_domain: Any, between: list[Any], proposal: str = BOTHP + ASK
+) -> dict[str, Any]:
+    """Hana's return with a hand-written user: ``between`` after the ``proposal`` of the lamp and
+    the speaker, then the return of both and its report; its verdict."""
     return hana(
         retail_domain,
         between,
         RETURN_BOTH["item_ids"],
         "The return is requested. 193.99 went to gift card gift_6690, whose balance is now 313.99.",
+        proposal,
     )
 
 
@@ -94,9 +97,9 @@ SAME_VERSION = [
 def test_a_later_version_of_the_write_ends_the_earlier_proposal(
     retail_domain: Any, between: list[Any], twin: list[Any]
 ) -> None:
-    verdict = _hana(retail_domain, between)
+    verdict = hana_both(retail_domain, between)
     assert not verdict["passed"] and "confirmed(c" in str(verdict["failures"])
-    verdict = _hana(retail_domain, twin)
+    verdict = hana_both(retail_domain, twin)
     assert verdict["passed"], verdict["failures"]
 
 
@@ -232,5 +235,5 @@ def test_an_exchange_policy_proposes_no_exchange(
 def test_a_no_to_another_question_leaves_the_yes(
     retail_domain: Any, between: list[Any], counts: bool
 ) -> None:
-    verdict = _hana(retail_domain, between)
+    verdict = hana_both(retail_domain, between)
     assert verdict["passed"] is counts, verdict["failures"]

@@ -15,19 +15,9 @@ import pytest
 
 from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Trace, declined, reply_answer
-from tests.consent_helpers import ASK, LAMP, SPEAKER, TAIL, L, S, judged, play_return, refused
+from tests.consent_helpers import ASK, LAMP, SPEAKER, L, S, judged, play_return, refused
 from tests.hand_agents import played, turn
-
-BOTH = "I'll return the Arc LED Desk Lamp and the Pocket Bluetooth Speaker from order #W1."
-BOTHP = f"I can return {L} and {S}{TAIL}"
-G = TAIL[:-1]
-YES = "Yes."
-AGAIN = "So shall I go ahead?"
-RETURN_BOTH = {
-    "order_id": "#W1000149",
-    "item_ids": [LAMP, SPEAKER],
-    "payment_method_id": "gift_6690",
-}
+from tests.test_named_items_round6 import AGAIN, BOTH, BOTHP, YES, G, hana_both
 
 # M1: (the user's turns after the proposal, then the yes) honest, each beside a false twin
 KEPT_IN = [
@@ -73,32 +63,6 @@ def test_a_real_withdrawal_still_withdraws(twin: list[str]) -> None:
     assert not judged([f"{BOTH}{ASK}", *twin], ["L1", "S1"])
 
 
-def _hana(retail_domain: Any, between: list[Any], proposal: str = BOTHP + ASK) -> dict[str, Any]:
-    """Hana's return with a hand-written user: ``between`` after ``proposal``, then the return of
-    the lamp and the speaker; its verdict."""
-    row = played(
-        retail_domain,
-        "return-hana-two-items-gift-card",
-        [
-            ("u", "I'd like to return the lamp and the speaker from order #W1000149."),
-            turn("Could you give me your email?"),
-            ("u", "It's hana.kobayashi@postbox.example."),
-            turn(None, ("find_user_id_by_email", {"email": "hana.kobayashi@postbox.example"})),
-            turn(None, ("get_order_details", {"order_id": "#W1000149"})),
-            turn(None, ("get_user_details", {"user_id": "usr_hanakobayashi"})),
-            turn(proposal),
-            *between,
-            turn(None, ("return_delivered_order_items", RETURN_BOTH)),
-            turn(
-                "The return is requested. 193.99 went to gift card gift_6690, whose balance is "
-                "now 313.99."
-            ),
-            ("u", "Thanks. ###STOP###"),
-        ],
-    )
-    return row["verdict"]
-
-
 def _between(turns: list[str]) -> list[Any]:
     """The user's turns and the agent's in turn, the user's first."""
     return [("u", t) if i % 2 == 0 else turn(t) for i, t in enumerate(turns)]
@@ -114,7 +78,7 @@ def _between(turns: list[str]) -> list[Any]:
 def test_the_retail_verifier_reads_the_user_so(
     retail_domain: Any, turns: list[str], counts: bool
 ) -> None:
-    verdict = _hana(retail_domain, _between(turns))
+    verdict = hana_both(retail_domain, _between(turns))
     assert verdict["passed"] is counts, verdict["failures"]
 
 
@@ -123,12 +87,12 @@ EITHER = f"Shall I return {L} and {S}{G}, or would you rather exchange them?"
 
 
 def test_a_yes_to_an_either_or_counts_for_neither(retail_domain: Any) -> None:
-    verdict = _hana(retail_domain, [("u", YES)], EITHER)
+    verdict = hana_both(retail_domain, [("u", YES)], EITHER)
     assert not verdict["passed"] and "confirmed(c" in str(verdict["failures"])
     # a yes to the other option fails too; asked again, a yes to the return counts
-    verdict = _hana(retail_domain, [("u", "Exchange them, please.")], EITHER)
+    verdict = hana_both(retail_domain, [("u", "Exchange them, please.")], EITHER)
     assert not verdict["passed"]
-    verdict = _hana(
+    verdict = hana_both(
         retail_domain, [("u", "Hmm, which is better?"), turn(f"{BOTHP}{ASK}"), ("u", YES)], EITHER
     )
     assert verdict["passed"], verdict["failures"]

@@ -361,10 +361,11 @@ def hana(
     between: list[Any],
     items: list[str],
     report: str = "The return is requested.",
+    proposal: str = HANA_PROPOSAL,
 ) -> dict[str, Any]:
     """Hana's return with a hand-written user (what an LLM user could write): ``between`` comes
-    after the proposal of the lamp and the speaker, then a return of ``items`` and the agent's
-    ``report``; its verdict."""
+    after the ``proposal`` (of the lamp and the speaker), then a return of ``items`` and the
+    agent's ``report``; its verdict."""
     row = played(
         retail_domain,
         "return-hana-two-items-gift-card",
@@ -375,7 +376,7 @@ def hana(
             turn(None, ("find_user_id_by_email", {"email": "hana.kobayashi@postbox.example"})),
             turn(None, ("get_order_details", {"order_id": "#W1000149"})),
             turn(None, ("get_user_details", {"user_id": "usr_hanakobayashi"})),
-            turn(HANA_PROPOSAL),
+            turn(proposal),
             *between,
             turn(None, ("return_delivered_order_items", {**RETURN_BOTH, "item_ids": items})),
             turn(report),
