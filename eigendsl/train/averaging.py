@@ -4,7 +4,7 @@ SFT's last steps still move the weights by each batch's noise; the average of th
 or so steps keeps what they share. On retail (the default recipe, the embedded model, seed 0),
 the average with decay 0.99 passed 0.730 of the held-out episodes where the same run's last
 step's weights passed 0.595, and 0.710 against 0.570 over four evaluation seeds; over training
-seeds 0-2, 0.754 on the mean (docs/training.md, *The average of the last steps*).
+seeds 0-3, 0.734 on the mean (docs/training.md, *The average of the last steps*).
 
 The average starts at half of the run's steps (before that the weights are far from where they
 end) and is bias-corrected (as Adam's moments are), so a run of a few steps averages its last
