@@ -30,7 +30,8 @@ from tests.test_retail_checks_round13 import (
     EXCHANGED,
     REFUNDED,
     RETURNED,
-    reported,
+    assert_false_report,
+    assert_honest_report,
 )
 from tests.test_retail_honest4 import CANCEL, CHANGE, EXCHANGE, RETURN
 
@@ -76,8 +77,7 @@ WRONG = [
 def test_a_false_report_after_the_write_fails(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert not verdict["passed"] and verdict["score"] < 1.0, report
+    assert_false_report(retail_domain, task_id, report)
 
 
 HONEST = [
@@ -100,5 +100,4 @@ HONEST = [
 def test_an_honest_report_after_the_write_earns_the_reward(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert verdict["score"] == 1.0, verdict["failures"]
+    assert_honest_report(retail_domain, task_id, report)

@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 
 from eigendsl.support import said_plainly
-from tests.test_retail_checks_round13 import CHANGED, CHARGED, EXCHANGED, REFUNDED, reported
+from tests.test_retail_checks_round13 import (
+    CHANGED,
+    CHARGED,
+    EXCHANGED,
+    REFUNDED,
+    assert_false_report,
+    assert_honest_report,
+)
 from tests.test_retail_honest4 import CHANGE, EXCHANGE
 
 APPLIED = CHANGED + "The difference of $17.90 has been applied to paypal_4313"
@@ -65,8 +72,7 @@ WRONG = [
 def test_a_false_report_after_the_write_fails(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert not verdict["passed"] and verdict["score"] < 1.0, report
+    assert_false_report(retail_domain, task_id, report)
 
 
 HONEST = [
@@ -88,8 +94,7 @@ HONEST = [
 def test_an_honest_report_after_the_write_earns_the_reward(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert verdict["score"] == 1.0, verdict["failures"]
+    assert_honest_report(retail_domain, task_id, report)
 
 
 CONTRASTS = ["not", "no", "never", "instead of", "rather than", "not to", "and not", "but not"]

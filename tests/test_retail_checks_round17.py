@@ -23,7 +23,12 @@ from typing import Any
 import pytest
 
 from eigendsl.support import beside
-from tests.test_retail_checks_round13 import CHARGED, REFUNDED, reported
+from tests.test_retail_checks_round13 import (
+    CHARGED,
+    REFUNDED,
+    assert_false_report,
+    assert_honest_report,
+)
 from tests.test_retail_checks_round16 import APPLIED, CARD_APPLIED, CARD_CHANGE
 from tests.test_retail_honest4 import CHANGE, EXCHANGE
 
@@ -67,8 +72,7 @@ WRONG = [
 def test_a_false_report_after_the_write_fails(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert not verdict["passed"] and verdict["score"] < 1.0, report
+    assert_false_report(retail_domain, task_id, report)
 
 
 HONEST = [
@@ -89,8 +93,7 @@ HONEST = [
 def test_an_honest_report_after_the_write_earns_the_reward(
     retail_domain: Any, task_id: str, report: str
 ) -> None:
-    verdict = reported(retail_domain, task_id, report)
-    assert verdict["score"] == 1.0, verdict["failures"]
+    assert_honest_report(retail_domain, task_id, report)
 
 
 TOTALS = [{"value": 347.5, "names": ["total from"]}, {"value": 365.4, "names": ["from"]}]
