@@ -102,7 +102,7 @@ class StageBook:
                     f"{self.aside}"
                 )
             else:
-                if started and self._kept_anything(stage) and not stage.startswith("eval_"):
+                if started and self._kept_anything(stage):
                     self.resumed.append(stage)
                 self.log(f"[{stage}] {self._start_word(stage) if started else 'running'}")
         else:
@@ -150,7 +150,10 @@ class StageBook:
 
     def _kept_anything(self, stage: str) -> bool:
         """Whether ``stage`` left what a run resumes from: a checkpoint of a trained model, the
-        files of another stage (synthesis's generations, an evaluation's episodes)."""
+        files of another stage (synthesis's generations); never an evaluation's episodes (one cut
+        short is played again whole)."""
+        if stage.startswith("eval_"):
+            return False
         for name in self.stage_files(stage):
             path = self.out / name
             if stage in _TRAINED:
